@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-cli-dump.c: `spyglass dump`: every thread's current stack, once */
+
+#include "config.h"
+
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "spy-cli.h"
+#include "spy-stack-walker.h"
+#include "spy-target.h"
+
+/* How often dump retries a sample that was torn by the running target. */
+#define DUMP_ATTEMPTS 5
+
+const char *spy_cli_exit_codes_help =
+  "Exit codes:\n"
+  "  0  success\n"
+  "  1  failure (e.g. the target's memory could not be read consistently)\n"
+  "  2  bad command line\n"
+  "  3  no such process\n"
+  "  4  not a Python process, or a Python version Spyglass does not support\n"
+  "  5  permission denied (needs root or CAP_SYS_PTRACE; see README.md)\n"
+  "  6  the target exited while being read\n";
+
+int
+spy_cli_exit_code (const GError *error)
+{
+  if (error == NULL)
+    return SPY_EXIT_OK;
+  if (error->domain == SPY_TARGET_ERROR)
+    {
+      switch ((SpyTargetError) error->code)
+        {
+        case SPY_TARGET_ERROR_NO_SUCH_PROCESS: return SPY_EXIT_NO_SUCH_PROCESS;
+        case SPY_TARGET_ERROR_NOT_PYTHON:
+        case SPY_TARGET_ERROR_UNSUPPORTED_VERSION: return SPY_EXIT_NOT_PYTHON;
+        case SPY_TARGET_ERROR_PERMISSION: return SPY_EXIT_PERMISSION;
+        case SPY_TARGET_ERROR_EXITED: return SPY_EXIT_TARGET_EXITED;
+        case SPY_TARGET_ERROR_FAILED: default: return SPY_EXIT_FAILED;
+        }
+    }
+  if (g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_EXITED))
+    return SPY_EXIT_TARGET_EXITED;
+  if (g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_PERMISSION))
+    return SPY_EXIT_PERMISSION;
+  return SPY_EXIT_FAILED;
+}
+
+/* Reads every stack, retrying when the running target tore a read. */
+GPtrArray *
+spy_cli_read_stacks (SpyStackWalker  *walker,
+                     SpyTarget       *target,
+                     GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  for (guint attempt = 0; attempt < DUMP_ATTEMPTS; attempt++)
+    {
+      g_autoptr(GPtrArray) stacks = NULL;
+
+      g_clear_error (&local_error);
+      stacks = spy_stack_walker_sample (walker, &local_error);
+      if (stacks != NULL && spy_stack_walker_read_thread_names (walker, stacks, &local_error))
+        return g_steal_pointer (&stacks);
+      if (!spy_target_is_alive (target))
+        {
+          g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED,
+                       "Process %d exited while we read it", (int) spy_target_get_pid (target));
+          return NULL;
+        }
+      if (local_error->domain == SPY_MEMORY_ERROR &&
+          local_error->code == SPY_MEMORY_ERROR_PERMISSION)
+        break;
+      g_usleep (2000);
+    }
+  g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                              "Cannot read the stacks of process %d: ",
+                              (int) spy_target_get_pid (target));
+  return NULL;
+}
+
+static void
+print_text (SpyTarget *target,
+            GPtrArray *stacks,
+            gboolean   full_filenames)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_string_append_printf (out, "Process %d: %s\n", (int) spy_target_get_pid (target),
+                          spy_target_get_cmdline (target));
+  g_string_append_printf (out, "Python v%s (%s)\n", spy_target_get_version (target),
+                          spy_target_get_executable (target));
+
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      g_autofree char *name = NULL;
+
+      if (stack->name != NULL)
+        name = g_strdup (stack->name);
+      else
+        name = g_strdup_printf ("%#" G_GINT64_MODIFIER "x", stack->thread_id);
+      g_string_append_printf (out, "\nThread %" G_GINT64_FORMAT " (%s%s): \"%s\"\n",
+                              stack->native_id != 0 ? stack->native_id : (gint64) stack->thread_id,
+                              stack->active ? "active" : "idle",
+                              stack->gil ? "+gil" : "", name);
+      for (guint j = 0; j < stack->frames->len; j++)
+        {
+          const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);
+          g_autofree char *file = full_filenames
+            ? g_strdup (frame->code->filename)
+            : spy_target_shorten_filename (target, frame->code->filename);
+
+          g_string_append_printf (out, "    %s (%s:%d)\n", frame->code->function, file, frame->line);
+        }
+    }
+  fputs (out->str, stdout);
+  fflush (stdout);
+}
+
+static void
+print_json (SpyTarget *target,
+            GPtrArray *stacks)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, spy_target_get_pid (target));
+  json_builder_set_member_name (builder, "python_version");
+  json_builder_add_string_value (builder, spy_target_get_version (target));
+  json_builder_set_member_name (builder, "executable");
+  json_builder_add_string_value (builder, spy_target_get_executable (target));
+  json_builder_set_member_name (builder, "command_line");
+  json_builder_add_string_value (builder, spy_target_get_cmdline (target));
+  json_builder_set_member_name (builder, "threads");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "thread_id");
+      json_builder_add_int_value (builder, (gint64) stack->thread_id);
+      json_builder_set_member_name (builder, "native_id");
+      json_builder_add_int_value (builder, stack->native_id);
+      json_builder_set_member_name (builder, "name");
+      if (stack->name != NULL)
+        json_builder_add_string_value (builder, stack->name);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "active");
+      json_builder_add_boolean_value (builder, stack->active);
+      json_builder_set_member_name (builder, "gil");
+      json_builder_add_boolean_value (builder, stack->gil);
+      json_builder_set_member_name (builder, "frames");
+      json_builder_begin_array (builder);
+      for (guint j = 0; j < stack->frames->len; j++)
+        {
+          const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "function");
+          json_builder_add_string_value (builder, frame->code->function);
+          json_builder_set_member_name (builder, "file");
+          json_builder_add_string_value (builder, frame->code->filename);
+          json_builder_set_member_name (builder, "line");
+          json_builder_add_int_value (builder, frame->line);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  puts (text);
+  fflush (stdout);
+}
+
+static int
+dump_pid (GPid     pid,
+          gboolean json,
+          gboolean full_filenames)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpyTarget) target = NULL;
+  g_autoptr(SpyStackWalker) walker = NULL;
+  g_autoptr(GPtrArray) stacks = NULL;
+
+  if (!(target = spy_target_open (pid, &error)))
+    goto failed;
+  walker = spy_stack_walker_new_for_target (target);
+  if (!(stacks = spy_cli_read_stacks (walker, target, &error)))
+    goto failed;
+
+  if (json)
+    print_json (target, stacks);
+  else
+    print_text (target, stacks, full_filenames);
+  return SPY_EXIT_OK;
+
+failed:
+  fprintf (stderr, "spyglass: %s\n", error->message);
+  return spy_cli_exit_code (error);
+}
+
+static gboolean
+parse_pid (const char *text,
+           GPid       *pid)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT32, &value, NULL))
+    return FALSE;
+  *pid = (GPid) value;
+  return TRUE;
+}
+
+int
+spy_cli_dump (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid_text = NULL;
+  gboolean json = FALSE, full_filenames = FALSE;
+  GPid pid;
+  GOptionEntry entries[] = {
+    { "pid", 'p', 0, G_OPTION_ARG_STRING, &pid_text, "The process to read", "PID" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "full-filenames", 0, 0, G_OPTION_ARG_NONE, &full_filenames,
+      "Show file names in full, not relative to their sys.path root", NULL },
+    { NULL }
+  };
+
+  context = g_option_context_new ("- print every thread's current Python stack");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context, spy_cli_exit_codes_help);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "spyglass dump: %s\n", error->message);
+      return SPY_EXIT_USAGE;
+    }
+  if (pid_text == NULL)
+    {
+      fprintf (stderr, "spyglass dump: which process? Give its pid with -p PID\n");
+      return SPY_EXIT_USAGE;
+    }
+  if (!parse_pid (pid_text, &pid))
+    {
+      fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
+      return SPY_EXIT_USAGE;
+    }
+  return dump_pid (pid, json, full_filenames);
+}
+
+char *
+spy_cli_find_demo (void)
+{
+  const char *env = g_getenv ("SPYGLASS_DATADIR");
+  const char *dirs[] = { env, SPY_DATADIR, SPY_SOURCE_DATADIR };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = NULL;
+
+      if (dirs[i] == NULL)
+        continue;
+      path = g_build_filename (dirs[i], "demo", "spyglass-demo.py", NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static volatile sig_atomic_t demo_interrupted;
+
+static void
+on_interrupt (int signum)
+{
+  demo_interrupted = 1;
+}
+
+int
+spy_cli_demo (int    argc,
+              char **argv)
+{
+  g_autofree char *demo = spy_cli_find_demo ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *python = g_getenv ("SPYGLASS_DEMO_PYTHON");
+  GPid pid;
+  int status = SPY_EXIT_OK;
+  guint rounds = 3;
+
+  if (argc > 1)
+    rounds = (guint) CLAMP (g_ascii_strtoull (argv[1], NULL, 10), 1, 1000);
+  if (demo == NULL)
+    {
+      fprintf (stderr, "spyglass: the demo workload (demo/spyglass-demo.py) is not installed\n");
+      return SPY_EXIT_FAILED;
+    }
+  if (python == NULL)
+    python = "python3";
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, demo, NULL);
+  if (child == NULL)
+    {
+      fprintf (stderr, "spyglass: cannot start the demo with %s: %s\n", python, error->message);
+      return SPY_EXIT_FAILED;
+    }
+  pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
+  fprintf (stderr, "spyglass: started the demo workload (pid %d): %s %s\n", (int) pid, python, demo);
+
+  signal (SIGINT, on_interrupt);
+  /* Give it time to start its threads; then show its stacks a few times. */
+  g_usleep (G_USEC_PER_SEC);
+  for (guint i = 0; i < rounds && !demo_interrupted; i++)
+    {
+      if (i > 0)
+        {
+          printf ("\n----\n\n");
+          g_usleep (G_USEC_PER_SEC);
+        }
+      status = dump_pid (pid, FALSE, FALSE);
+      if (status != SPY_EXIT_OK)
+        break;
+    }
+
+  g_subprocess_force_exit (child);
+  g_subprocess_wait (child, NULL, NULL);
+  return status;
+}

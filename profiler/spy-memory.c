@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-memory.c: read another process's memory (or a fake one, for tests) */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "spy-memory.h"
+
+#define MAX_IOV 1024
+
+typedef struct {
+  guint64  addr;
+  GBytes  *bytes;
+} Region;
+
+struct _SpyMemory {
+  gatomicrefcount ref_count;
+  GPid            pid;         /* 0 for a fake */
+  int             mem_fd;      /* /proc/PID/mem, opened when readv is refused */
+  gboolean        use_pread;
+  GArray         *fake;        /* Region: the whole address space of a fake */
+  GArray         *remembered;  /* Region: local copies, served first */
+  guint64         n_syscalls;
+};
+
+G_DEFINE_QUARK (spy-memory-error-quark, spy_memory_error)
+
+static void
+region_clear (gpointer data)
+{
+  Region *region = data;
+
+  g_clear_pointer (&region->bytes, g_bytes_unref);
+}
+
+static SpyMemory *
+spy_memory_alloc (GPid pid)
+{
+  SpyMemory *self = g_new0 (SpyMemory, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->pid = pid;
+  self->mem_fd = -1;
+  self->remembered = g_array_new (FALSE, FALSE, sizeof (Region));
+  g_array_set_clear_func (self->remembered, region_clear);
+  return self;
+}
+
+SpyMemory *
+spy_memory_new_for_pid (GPid pid)
+{
+  g_return_val_if_fail (pid > 0, NULL);
+
+  return spy_memory_alloc (pid);
+}
+
+SpyMemory *
+spy_memory_new_fake (void)
+{
+  SpyMemory *self = spy_memory_alloc (0);
+
+  self->fake = g_array_new (FALSE, FALSE, sizeof (Region));
+  g_array_set_clear_func (self->fake, region_clear);
+  return self;
+}
+
+void
+spy_memory_fake_add (SpyMemory     *self,
+                     guint64        addr,
+                     gconstpointer  data,
+                     gsize          len)
+{
+  Region region = { addr, g_bytes_new (data, len) };
+
+  g_return_if_fail (self->fake != NULL);
+  g_array_append_val (self->fake, region);
+}
+
+SpyMemory *
+spy_memory_ref (SpyMemory *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+spy_memory_unref (SpyMemory *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  if (self->mem_fd >= 0)
+    close (self->mem_fd);
+  g_clear_pointer (&self->fake, g_array_unref);
+  g_clear_pointer (&self->remembered, g_array_unref);
+  g_free (self);
+}
+
+GPid
+spy_memory_get_pid (SpyMemory *self)
+{
+  return self->pid;
+}
+
+guint64
+spy_memory_get_n_syscalls (SpyMemory *self)
+{
+  return self->n_syscalls;
+}
+
+void
+spy_memory_remember (SpyMemory *self,
+                     guint64    addr,
+                     GBytes    *bytes)
+{
+  Region region = { addr, g_bytes_ref (bytes) };
+
+  g_array_append_val (self->remembered, region);
+}
+
+void
+spy_memory_forget (SpyMemory *self)
+{
+  g_array_set_size (self->remembered, 0);
+}
+
+/* Copies [addr, addr+len) from one of @regions if a single region holds it. */
+static gboolean
+regions_lookup (GArray   *regions,
+                guint64   addr,
+                gpointer  buf,
+                gsize     len)
+{
+  for (guint i = 0; i < regions->len; i++)
+    {
+      const Region *region = &g_array_index (regions, Region, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (region->bytes, &size);
+
+      if (addr >= region->addr && addr - region->addr <= size &&
+          len <= size - (addr - region->addr))
+        {
+          memcpy (buf, data + (addr - region->addr), len);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+char *
+spy_memory_permission_help (GPid pid)
+{
+  g_autofree char *status_path = g_strdup_printf ("/proc/%d", (int) pid);
+  g_autofree char *scope = NULL;
+  g_autoptr(GString) help = g_string_new (NULL);
+  struct stat st;
+
+  g_string_append_printf (help, "Permission denied reading the memory of process %d", (int) pid);
+  if (stat (status_path, &st) == 0 && st.st_uid != getuid ())
+    g_string_append_printf (help, " (it belongs to user id %u, you are %u)",
+                            (guint) st.st_uid, (guint) getuid ());
+  g_string_append (help,
+                   ". Reading another process needs ptrace rights: run Spyglass as root "
+                   "(sudo), or give it CAP_SYS_PTRACE "
+                   "(sudo setcap cap_sys_ptrace+ep /path/to/spyglass; in a container: "
+                   "docker run --cap-add SYS_PTRACE)");
+  if (g_file_get_contents ("/proc/sys/kernel/yama/ptrace_scope", &scope, NULL, NULL))
+    {
+      g_strstrip (scope);
+      g_string_append_printf (help,
+                              ", or, for a process of your own user, set "
+                              "kernel.yama.ptrace_scope to 0 (it is %s now: "
+                              "sudo sysctl kernel.yama.ptrace_scope=0)", scope);
+    }
+  g_string_append (help,
+                   ". A program that Spyglass starts itself "
+                   "(spyglass record -- python3 app.py) needs none of this.");
+  return g_string_free (g_steal_pointer (&help), FALSE);
+}
+
+static gboolean
+set_errno_error (SpyMemory  *self,
+                 int         errsv,
+                 guint64     addr,
+                 GError    **error)
+{
+  switch (errsv)
+    {
+    case ESRCH:
+    case ENOENT:
+      g_set_error (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_EXITED,
+                   "Process %d has exited", (int) self->pid);
+      break;
+
+    case EPERM:
+    case EACCES:
+      {
+        g_autofree char *help = spy_memory_permission_help (self->pid);
+        g_set_error_literal (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_PERMISSION, help);
+      }
+      break;
+
+    case EFAULT:
+    case EIO:
+    case 0:
+      g_set_error (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_BAD_ADDRESS,
+                   "Address 0x%" G_GINT64_MODIFIER "x of process %d cannot be read",
+                   addr, (int) self->pid);
+      break;
+
+    default:
+      g_set_error (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_FAILED,
+                   "Reading process %d failed: %s", (int) self->pid, g_strerror (errsv));
+      break;
+    }
+  return FALSE;
+}
+
+static gboolean
+read_with_pread (SpyMemory        *self,
+                 const SpyReadOp  *ops,
+                 guint             n_ops,
+                 GError          **error)
+{
+  if (self->mem_fd < 0)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/mem", (int) self->pid);
+
+      self->mem_fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (self->mem_fd < 0)
+        return set_errno_error (self, errno, 0, error);
+    }
+
+  for (guint i = 0; i < n_ops; i++)
+    {
+      ssize_t n;
+
+      self->n_syscalls++;
+      n = pread (self->mem_fd, ops[i].buf, ops[i].len, (off_t) ops[i].addr);
+      if (n < 0 || (gsize) n != ops[i].len)
+        {
+          int errsv = n < 0 ? errno : EFAULT;
+
+          /* A vanished process reads as 0 bytes: tell it apart. */
+          if (kill (self->pid, 0) != 0 && errno == ESRCH)
+            errsv = ESRCH;
+          return set_errno_error (self, errsv, ops[i].addr, error);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_remote (SpyMemory        *self,
+             const SpyReadOp  *ops,
+             guint             n_ops,
+             GError          **error)
+{
+  struct iovec local[MAX_IOV];
+  struct iovec remote[MAX_IOV];
+
+  if (self->use_pread)
+    return read_with_pread (self, ops, n_ops, error);
+
+  for (guint start = 0; start < n_ops; start += MAX_IOV)
+    {
+      guint n = MIN (n_ops - start, MAX_IOV);
+      gsize total = 0;
+      ssize_t got;
+
+      for (guint i = 0; i < n; i++)
+        {
+          local[i].iov_base = ops[start + i].buf;
+          local[i].iov_len = ops[start + i].len;
+          remote[i].iov_base = GSIZE_TO_POINTER (ops[start + i].addr);
+          remote[i].iov_len = ops[start + i].len;
+          total += ops[start + i].len;
+        }
+
+      self->n_syscalls++;
+      got = process_vm_readv (self->pid, local, n, remote, n, 0);
+      if (got < 0 && errno == ENOSYS)
+        {
+          self->use_pread = TRUE;
+          return read_with_pread (self, ops, n_ops, error);
+        }
+      if (got < 0)
+        return set_errno_error (self, errno, ops[start].addr, error);
+      if ((gsize) got != total)
+        {
+          /* Partial: find the first piece that did not arrive. */
+          gsize seen = 0;
+
+          for (guint i = 0; i < n; i++)
+            {
+              seen += ops[start + i].len;
+              if (seen > (gsize) got)
+                return set_errno_error (self, EFAULT, ops[start + i].addr, error);
+            }
+          return set_errno_error (self, EFAULT, ops[start].addr, error);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+spy_memory_readv (SpyMemory        *self,
+                  const SpyReadOp  *ops,
+                  guint             n_ops,
+                  GError          **error)
+{
+  SpyReadOp pending[MAX_IOV];
+  guint n_pending = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < n_ops; i++)
+    {
+      if (ops[i].len == 0 || regions_lookup (self->remembered, ops[i].addr, ops[i].buf, ops[i].len))
+        continue;
+
+      if (self->fake != NULL)
+        {
+          if (!regions_lookup (self->fake, ops[i].addr, ops[i].buf, ops[i].len))
+            return set_errno_error (self, EFAULT, ops[i].addr, error);
+          continue;
+        }
+
+      pending[n_pending++] = ops[i];
+      if (n_pending == MAX_IOV)
+        {
+          if (!read_remote (self, pending, n_pending, error))
+            return FALSE;
+          n_pending = 0;
+        }
+    }
+
+  return n_pending == 0 || read_remote (self, pending, n_pending, error);
+}
+
+gboolean
+spy_memory_read (SpyMemory  *self,
+                 guint64     addr,
+                 gpointer    buf,
+                 gsize       len,
+                 GError    **error)
+{
+  SpyReadOp op = { addr, buf, len };
+
+  return spy_memory_readv (self, &op, 1, error);
+}
+
+gboolean
+spy_memory_read_ptr (SpyMemory  *self,
+                     guint64     addr,
+                     guint64    *out,
+                     GError    **error)
+{
+  return spy_memory_read (self, addr, out, sizeof *out, error);
+}

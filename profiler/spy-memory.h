@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-memory.h: read another process's memory (or a fake one, for tests) */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SPY_MEMORY_ERROR (spy_memory_error_quark ())
+
+typedef enum {
+  SPY_MEMORY_ERROR_EXITED,      /* ESRCH: the process is gone */
+  SPY_MEMORY_ERROR_PERMISSION,  /* EPERM/EACCES: no ptrace rights */
+  SPY_MEMORY_ERROR_BAD_ADDRESS, /* EFAULT, or outside a fake's regions */
+  SPY_MEMORY_ERROR_FAILED,
+} SpyMemoryError;
+
+typedef struct _SpyMemory SpyMemory;
+
+/* One piece of a batched read. */
+typedef struct {
+  guint64  addr;
+  gpointer buf;
+  gsize    len;
+} SpyReadOp;
+
+GQuark     spy_memory_error_quark   (void);
+
+SpyMemory *spy_memory_new_for_pid   (GPid          pid);
+SpyMemory *spy_memory_new_fake      (void);
+void       spy_memory_fake_add      (SpyMemory    *self,
+                                     guint64       addr,
+                                     gconstpointer data,
+                                     gsize         len);
+SpyMemory *spy_memory_ref           (SpyMemory    *self);
+void       spy_memory_unref         (SpyMemory    *self);
+
+GPid       spy_memory_get_pid       (SpyMemory    *self);
+gboolean   spy_memory_read          (SpyMemory    *self,
+                                     guint64       addr,
+                                     gpointer      buf,
+                                     gsize         len,
+                                     GError      **error);
+/* All @ops in one system call where the kernel allows. Fails as a whole. */
+gboolean   spy_memory_readv         (SpyMemory       *self,
+                                     const SpyReadOp *ops,
+                                     guint            n_ops,
+                                     GError         **error);
+gboolean   spy_memory_read_ptr      (SpyMemory    *self,
+                                     guint64       addr,
+                                     guint64      *out,
+                                     GError      **error);
+
+/* A local copy of [addr, addr+len) that later reads are served from until
+ * spy_memory_forget(): a 3.11+ data-stack chunk read in one call. */
+void       spy_memory_remember      (SpyMemory    *self,
+                                     guint64       addr,
+                                     GBytes       *bytes);
+void       spy_memory_forget        (SpyMemory    *self);
+
+/* How many system calls this reader has made (for benchmarks). */
+guint64    spy_memory_get_n_syscalls (SpyMemory   *self);
+
+/* A sentence or two a person can act on when @pid may not be read. */
+char      *spy_memory_permission_help (GPid        pid);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpyMemory, spy_memory_unref)
+
+G_END_DECLS

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-python-layout.h: where CPython keeps what we read, per version */
+#pragma once
+
+#include <glib.h>
+
+#include "spy-linetable.h"
+
+G_BEGIN_DECLS
+
+/* An offset that does not exist in this version. */
+#define SPY_OFFSET_NONE ((gint64) -1)
+
+/* How an instance finds its attribute dict (Thread objects, for names). */
+typedef enum {
+  SPY_DICT_SCHEME_DICTOFFSET,    /* ≤3.10: dict pointer at tp_dictoffset */
+  SPY_DICT_SCHEME_MANAGED_311,   /* 3.11: dict at obj[-3], values at obj[-4] */
+  SPY_DICT_SCHEME_MANAGED_312,   /* 3.12: tagged dict-or-values at obj[-3] */
+  SPY_DICT_SCHEME_INLINE_313,    /* 3.13: dict at obj[-3], else values inline
+                                  * at obj + tp_basicsize */
+} SpyDictScheme;
+
+/* Byte offsets into CPython's structures for one major.minor version. Each
+ * field names the CPython field it mirrors. SPY_OFFSET_NONE where absent. */
+typedef struct _SpyPythonLayout {
+  guint            major;
+  guint            minor;
+  SpyLinetableKind linetable_kind;
+  SpyDictScheme    dict_scheme;
+  gboolean         lasti_in_code_units;  /* 3.10: f_lasti counts 2-byte units */
+
+  /* _PyRuntimeState */
+  gint64 runtime_interpreters_head;   /* interpreters.head */
+  gint64 runtime_gil;                 /* ceval.gil, embedded (3.8–3.11) */
+
+  /* PyInterpreterState */
+  gint64 interp_next;                 /* next */
+  gint64 interp_threads_head;         /* tstate_head (≤3.11), threads.head */
+  gint64 interp_modules;              /* modules (≤3.11), imports.modules */
+  gint64 interp_gil_ptr;              /* ceval.gil, a pointer (3.12+) */
+
+  /* struct _gil_runtime_state */
+  gint64 gil_last_holder;             /* last_holder */
+  gint64 gil_locked;                  /* locked */
+
+  /* PyThreadState */
+  gint64 tstate_size;                 /* sizeof (PyThreadState) */
+  gint64 tstate_next;                 /* next */
+  gint64 tstate_interp;               /* interp */
+  gint64 tstate_frame;                /* frame (≤3.10) */
+  gint64 tstate_cframe;               /* cframe (3.11, 3.12) */
+  gint64 tstate_current_frame;        /* current_frame (3.13+) */
+  gint64 tstate_thread_id;            /* thread_id */
+  gint64 tstate_native_thread_id;     /* native_thread_id (3.11+) */
+  gint64 tstate_datastack_chunk;      /* datastack_chunk (3.11+) */
+
+  /* _PyCFrame (3.11, 3.12) */
+  gint64 cframe_current_frame;        /* current_frame */
+
+  /* _PyStackChunk (3.11+) */
+  gint64 chunk_previous;              /* previous */
+  gint64 chunk_size;                  /* size */
+  gint64 chunk_top;                   /* top */
+  gint64 chunk_data;                  /* data */
+
+  /* PyFrameObject (≤3.10) */
+  gint64 frame_back;                  /* f_back */
+  gint64 frame_code;                  /* f_code */
+  gint64 frame_lasti;                 /* f_lasti */
+
+  /* _PyInterpreterFrame (3.11+) */
+  gint64 iframe_code;                 /* f_code (3.11, 3.12), f_executable */
+  gint64 iframe_previous;             /* previous */
+  gint64 iframe_instr;                /* prev_instr (3.11, 3.12), instr_ptr */
+  gint64 iframe_owner;                /* owner */
+  gint64 iframe_localsplus;           /* localsplus: size of the fixed part */
+  gint   iframe_owned_by_cstack;      /* FRAME_OWNED_BY_CSTACK (3.12+), or -1 */
+
+  /* PyCodeObject */
+  gint64 code_filename;               /* co_filename */
+  gint64 code_name;                   /* co_name */
+  gint64 code_qualname;               /* co_qualname (3.11+) */
+  gint64 code_firstlineno;            /* co_firstlineno */
+  gint64 code_linetable;              /* co_lnotab (≤3.9), co_linetable */
+  gint64 code_code_adaptive;          /* co_code_adaptive (3.11+) */
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  gint64 object_type;                 /* ob_type */
+  gint64 type_name;                   /* tp_name */
+  gint64 type_basicsize;              /* tp_basicsize */
+  gint64 type_flags;                  /* tp_flags */
+  gint64 type_dictoffset;             /* tp_dictoffset */
+  gint64 heaptype_cached_keys;        /* ht_cached_keys */
+
+  /* PyBytesObject */
+  gint64 bytes_size;                  /* ob_base.ob_size */
+  gint64 bytes_sval;                  /* ob_sval */
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  gint64 unicode_length;              /* length */
+  gint64 unicode_state;               /* state (bit field, 32 bits) */
+  gint64 unicode_ascii_size;          /* sizeof (PyASCIIObject) */
+  gint64 unicode_compact_size;        /* sizeof (PyCompactUnicodeObject) */
+
+  /* PyLongObject */
+  gint64 long_size;                   /* ob_base.ob_size (≤3.11), long_value.lv_tag */
+  gint64 long_digit;                  /* ob_digit, long_value.ob_digit */
+  gboolean long_lv_tag;               /* 3.12+: size is lv_tag (ndigits << 3 | sign) */
+
+  /* PyModuleObject */
+  gint64 module_dict;                 /* md_dict */
+
+  /* PyDictObject */
+  gint64 dict_used;                   /* ma_used */
+  gint64 dict_keys;                   /* ma_keys */
+  gint64 dict_values;                 /* ma_values */
+
+  /* PyDictKeysObject */
+  gint64 dictkeys_size;               /* dk_size (≤3.10) */
+  gint64 dictkeys_log2_size;          /* dk_log2_size (3.11+, uint8) */
+  gint64 dictkeys_log2_index_bytes;   /* dk_log2_index_bytes (3.11+, uint8) */
+  gint64 dictkeys_kind;               /* dk_kind (3.11+, uint8) */
+  gint64 dictkeys_nentries;           /* dk_nentries */
+  gint64 dictkeys_indices;            /* dk_indices */
+  gint64 dictvalues_values;           /* PyDictValues.values (3.11+) */
+} SpyPythonLayout;
+
+/* The built-in table for @major.@minor, or NULL when unsupported. */
+const SpyPythonLayout *spy_python_layout_lookup (guint major,
+                                                 guint minor);
+
+/* 3.13+: overwrite @layout's fields with the _Py_DebugOffsets that start
+ * the target's _PyRuntime (@data, @len bytes read from there). FALSE when
+ * @data does not hold debug offsets for @layout's version. */
+gboolean spy_python_layout_apply_debug_offsets (SpyPythonLayout *layout,
+                                                const guint8    *data,
+                                                gsize            len);
+
+/* Bytes to read from the start of _PyRuntime for the call above. */
+#define SPY_DEBUG_OFFSETS_MAX_SIZE 1024
+
+/* Supported range, for messages. */
+#define SPY_PYTHON_MIN_MINOR 8
+#define SPY_PYTHON_MAX_MINOR 13
+
+G_END_DECLS

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-stack-walker.c: interpreter → threads → frames → (function, file, line) */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "spy-pyobject.h"
+#include "spy-stack-walker.h"
+
+#define MAX_INTERPRETERS   64
+#define MAX_THREADS        4096
+#define MAX_CHUNKS         64
+#define MAX_CHUNK_SIZE     (16 * 1024 * 1024)
+#define MAX_STRUCT_READ    4096
+#define MAX_LINETABLE_SIZE (1024 * 1024)
+#define MAX_CACHED_CODES   100000
+/* Below this depth, cycles are caught by the depth bound alone; above it a
+ * set of seen frames tells a cycle from a deep stack. */
+#define CYCLE_CHECK_DEPTH  512
+
+struct _SpyStackWalker {
+  GObject                parent_instance;
+
+  SpyTarget             *target;     /* may be NULL: no per-thread CPU state */
+  SpyMemory             *memory;
+  SpyPythonLayout        layout;
+  SpyPyReader            reader;
+  guint64                runtime;
+  guint64                code_type;
+  GHashTable            *codes;      /* address → SpyCode */
+};
+
+G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
+G_DEFINE_QUARK (spy-stack-walker-error-quark, spy_stack_walker_error)
+
+static void
+spy_code_free (gpointer data)
+{
+  SpyCode *code = data;
+
+  g_free (code->function);
+  g_free (code->name);
+  g_free (code->filename);
+  g_clear_pointer (&code->lines, spy_line_table_free);
+  g_free (code);
+}
+
+void
+spy_thread_stack_free (SpyThreadStack *stack)
+{
+  if (stack == NULL)
+    return;
+  g_free (stack->name);
+  g_clear_pointer (&stack->frames, g_array_unref);
+  g_free (stack);
+}
+
+static void
+spy_stack_walker_finalize (GObject *object)
+{
+  SpyStackWalker *self = SPY_STACK_WALKER (object);
+
+  g_clear_object (&self->target);
+  g_clear_pointer (&self->memory, spy_memory_unref);
+  g_clear_pointer (&self->codes, g_hash_table_unref);
+
+  G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
+}
+
+static void
+spy_stack_walker_class_init (SpyStackWalkerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = spy_stack_walker_finalize;
+}
+
+static void
+spy_stack_walker_init (SpyStackWalker *self)
+{
+  self->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, spy_code_free);
+}
+
+SpyStackWalker *
+spy_stack_walker_new (SpyMemory             *memory,
+                      const SpyPythonLayout *layout,
+                      guint64                runtime,
+                      guint64                code_type)
+{
+  SpyStackWalker *self;
+
+  g_return_val_if_fail (memory != NULL, NULL);
+  g_return_val_if_fail (layout != NULL, NULL);
+
+  self = g_object_new (SPY_TYPE_STACK_WALKER, NULL);
+  self->memory = spy_memory_ref (memory);
+  self->layout = *layout;
+  self->reader.memory = self->memory;
+  self->reader.layout = &self->layout;
+  self->runtime = runtime;
+  self->code_type = code_type;
+  return self;
+}
+
+SpyStackWalker *
+spy_stack_walker_new_for_target (SpyTarget *target)
+{
+  SpyStackWalker *self;
+
+  g_return_val_if_fail (SPY_IS_TARGET (target), NULL);
+
+  self = spy_stack_walker_new (spy_target_get_memory (target),
+                               spy_target_get_layout (target),
+                               spy_target_get_runtime_address (target),
+                               spy_target_get_code_type_address (target));
+  self->target = g_object_ref (target);
+  return self;
+}
+
+static gboolean
+garbage (GError     **error,
+         const char  *what,
+         guint64      addr)
+{
+  g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_GARBAGE,
+               "Inconsistent %s at 0x%" G_GINT64_MODIFIER "x (the target changed while "
+               "we read it, or its memory is corrupt)", what, addr);
+  return FALSE;
+}
+
+static inline guint64
+get_ptr (const guint8 *buf,
+         gint64        offset)
+{
+  guint64 value;
+
+  memcpy (&value, buf + offset, sizeof value);
+  return value;
+}
+
+static inline gint32
+get_i32 (const guint8 *buf,
+         gint64        offset)
+{
+  gint32 value;
+
+  memcpy (&value, buf + offset, sizeof value);
+  return value;
+}
+
+/* Reads a structure of @size bytes (bounded) into @buf. */
+static gboolean
+read_struct (SpyStackWalker  *self,
+             guint64          addr,
+             guint8          *buf,
+             gint64           size,
+             const char      *what,
+             GError         **error)
+{
+  if (addr == 0 || (addr & 7) != 0 || size <= 0 || size > MAX_STRUCT_READ)
+    return garbage (error, what, addr);
+  return spy_memory_read (self->memory, addr, buf, size, error);
+}
+
+static gint64
+code_header_size (const SpyPythonLayout *layout)
+{
+  gint64 fields[] = { layout->code_filename, layout->code_name, layout->code_qualname,
+                      layout->code_firstlineno, layout->code_linetable, layout->object_type };
+  gint64 size = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    size = MAX (size, fields[i] + 8);
+  return size;
+}
+
+static const SpyCode *
+get_code (SpyStackWalker  *self,
+          guint64          addr,
+          GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  guint8 buf[MAX_STRUCT_READ];
+  g_autoptr(GBytes) table = NULL;
+  SpyCode *code;
+  guint64 qualname;
+
+  if ((code = g_hash_table_lookup (self->codes, &addr)) != NULL)
+    return code;
+
+  if (!read_struct (self, addr, buf, code_header_size (layout), "code object", error))
+    return NULL;
+  if (self->code_type != 0 && get_ptr (buf, layout->object_type) != self->code_type)
+    return garbage (error, "code object", addr), NULL;
+
+  code = g_new0 (SpyCode, 1);
+  code->addr = addr;
+  code->firstlineno = get_i32 (buf, layout->code_firstlineno);
+  qualname = layout->code_qualname != SPY_OFFSET_NONE ? get_ptr (buf, layout->code_qualname) : 0;
+  if (!(code->name = spy_pyobject_read_str (&self->reader, get_ptr (buf, layout->code_name), error)) ||
+      !(code->filename = spy_pyobject_read_str (&self->reader, get_ptr (buf, layout->code_filename), error)) ||
+      (qualname != 0 && !(code->function = spy_pyobject_read_str (&self->reader, qualname, error))) ||
+      !(table = spy_pyobject_read_bytes (&self->reader, get_ptr (buf, layout->code_linetable),
+                                         MAX_LINETABLE_SIZE, error)))
+    {
+      spy_code_free (code);
+      return NULL;
+    }
+  if (code->function == NULL)
+    code->function = g_strdup (code->name);
+  code->lines = spy_line_table_new (layout->linetable_kind,
+                                    g_bytes_get_data (table, NULL),
+                                    g_bytes_get_size (table),
+                                    code->firstlineno);
+
+  if (g_hash_table_size (self->codes) >= MAX_CACHED_CODES)
+    g_hash_table_remove_all (self->codes);
+  g_hash_table_insert (self->codes, &code->addr, code);
+  return code;
+}
+
+static int
+code_line (const SpyCode *code,
+           gint64         byte_offset)
+{
+  int line;
+
+  if (byte_offset < 0)
+    return code->firstlineno;
+  if (byte_offset > G_MAXINT)
+    return -1;
+  line = spy_line_table_lookup (code->lines, (int) byte_offset);
+  return line;
+}
+
+/* Tracks frame addresses once a stack gets deep, to tell cycles apart. */
+typedef struct {
+  guint       depth;
+  GHashTable *seen;
+} ChainGuard;
+
+static gboolean
+chain_guard_step (ChainGuard  *guard,
+                  guint64      addr,
+                  GError     **error)
+{
+  if (++guard->depth > SPY_MAX_STACK_DEPTH)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE,
+                   "Frame chain deeper than %d frames: it loops or is corrupt",
+                   SPY_MAX_STACK_DEPTH);
+      return FALSE;
+    }
+  if (guard->depth < CYCLE_CHECK_DEPTH)
+    return TRUE;
+  if (guard->seen == NULL)
+    guard->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  if (g_hash_table_contains (guard->seen, &addr))
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE,
+                   "Frame chain loops back to 0x%" G_GINT64_MODIFIER "x", addr);
+      return FALSE;
+    }
+  g_hash_table_add (guard->seen, g_memdup2 (&addr, sizeof addr));
+  return TRUE;
+}
+
+static void
+chain_guard_clear (ChainGuard *guard)
+{
+  g_clear_pointer (&guard->seen, g_hash_table_unref);
+}
+
+static gboolean
+push_frame (SpyStackWalker  *self,
+            GArray          *frames,
+            guint64          code_addr,
+            gint64           byte_offset,
+            GError         **error)
+{
+  SpyFrame frame;
+
+  if (!(frame.code = get_code (self, code_addr, error)))
+    return FALSE;
+  frame.line = code_line (frame.code, byte_offset);
+  g_array_append_val (frames, frame);
+  return TRUE;
+}
+
+/* ≤3.10: a linked list of PyFrameObject. */
+static gboolean
+walk_frame_objects (SpyStackWalker  *self,
+                    guint64          frame,
+                    GArray          *frames,
+                    GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  ChainGuard guard = { 0 };
+  gint64 size = MAX (MAX (layout->frame_back, layout->frame_code), layout->frame_lasti) + 8;
+  gboolean ok = TRUE;
+
+  while (frame != 0 && ok)
+    {
+      guint8 buf[MAX_STRUCT_READ];
+      gint64 lasti;
+
+      ok = chain_guard_step (&guard, frame, error) &&
+           read_struct (self, frame, buf, size, "frame", error);
+      if (!ok)
+        break;
+      lasti = get_i32 (buf, layout->frame_lasti);
+      if (layout->lasti_in_code_units && lasti >= 0)
+        lasti *= 2;
+      ok = push_frame (self, frames, get_ptr (buf, layout->frame_code), lasti, error);
+      frame = get_ptr (buf, layout->frame_back);
+    }
+  chain_guard_clear (&guard);
+  return ok;
+}
+
+/* 3.11+: read the thread's data-stack chunks in one call each, so that the
+ * frames inside them are walked locally. */
+static gboolean
+remember_chunks (SpyStackWalker  *self,
+                 guint64          chunk,
+                 GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+
+  for (guint i = 0; chunk != 0 && i < MAX_CHUNKS; i++)
+    {
+      guint8 first[16384];
+      guint64 size;
+      g_autoptr(GBytes) bytes = NULL;
+
+      gboolean have_first;
+
+      /* Chunks are at least 16 KiB: one read usually gets all of it. */
+      have_first = spy_memory_read (self->memory, chunk, first, sizeof first, NULL);
+      if (!have_first &&
+          !spy_memory_read (self->memory, chunk, first, layout->chunk_data, error))
+        return FALSE;
+      size = get_ptr (first, layout->chunk_size);
+      if (size < (guint64) layout->chunk_data || size > MAX_CHUNK_SIZE)
+        return garbage (error, "data stack chunk", chunk);
+      if (!have_first)
+        {
+          guint8 *all = g_malloc (size);
+
+          if (!spy_memory_read (self->memory, chunk, all, size, error))
+            {
+              g_free (all);
+              return FALSE;
+            }
+          bytes = g_bytes_new_take (all, size);
+        }
+      else if (size <= sizeof first)
+        bytes = g_bytes_new (first, size);
+      else
+        {
+          guint8 *all = g_malloc (size);
+
+          memcpy (all, first, sizeof first);
+          if (!spy_memory_read (self->memory, chunk + sizeof first, all + sizeof first,
+                                size - sizeof first, error))
+            {
+              g_free (all);
+              return FALSE;
+            }
+          bytes = g_bytes_new_take (all, size);
+        }
+      spy_memory_remember (self->memory, chunk, bytes);
+      chunk = get_ptr (first, layout->chunk_previous);
+    }
+  return TRUE;
+}
+
+/* 3.11+: _PyInterpreterFrame, linked by `previous`. */
+static gboolean
+walk_interpreter_frames (SpyStackWalker  *self,
+                         guint64          frame,
+                         GArray          *frames,
+                         GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  ChainGuard guard = { 0 };
+  gboolean ok = TRUE;
+
+  while (frame != 0 && ok)
+    {
+      guint8 buf[MAX_STRUCT_READ];
+      guint64 code_addr, instr;
+      const SpyCode *code;
+      gint64 offset;
+
+      ok = chain_guard_step (&guard, frame, error) &&
+           read_struct (self, frame, buf, layout->iframe_localsplus, "frame", error);
+      if (!ok)
+        break;
+      frame = get_ptr (buf, layout->iframe_previous);
+      if (layout->iframe_owned_by_cstack >= 0 &&
+          buf[layout->iframe_owner] == layout->iframe_owned_by_cstack)
+        continue;  /* a shim the C stack owns: not Python code */
+
+      code_addr = get_ptr (buf, layout->iframe_code);
+      if (!(code = get_code (self, code_addr, error)))
+        {
+          ok = FALSE;
+          break;
+        }
+      instr = get_ptr (buf, layout->iframe_instr);
+      offset = (gint64) (instr - (code_addr + layout->code_code_adaptive));
+      if (offset < -2 || offset > G_MAXINT)
+        {
+          ok = garbage (error, "instruction pointer", instr);
+          break;
+        }
+      /* Code units of two bytes; the tables speak bytes. */
+      offset = offset < 0 ? -1 : (offset / 2) * 2;
+      {
+        SpyFrame f = { code, code_line (code, offset) };
+        g_array_append_val (frames, f);
+      }
+    }
+  chain_guard_clear (&guard);
+  return ok;
+}
+
+static gboolean
+walk_thread (SpyStackWalker  *self,
+             const guint8    *tstate_buf,
+             GArray          *frames,
+             GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  guint64 frame;
+
+  if (layout->tstate_frame != SPY_OFFSET_NONE)
+    return walk_frame_objects (self, get_ptr (tstate_buf, layout->tstate_frame), frames, error);
+
+  if (layout->tstate_current_frame != SPY_OFFSET_NONE)
+    frame = get_ptr (tstate_buf, layout->tstate_current_frame);
+  else
+    {
+      guint64 cframe = get_ptr (tstate_buf, layout->tstate_cframe);
+
+      if (cframe == 0)
+        return TRUE;
+      if (!spy_memory_read_ptr (self->memory, cframe + layout->cframe_current_frame, &frame, error))
+        return FALSE;
+    }
+
+  if (frame == 0)
+    return TRUE;
+  if (!remember_chunks (self, get_ptr (tstate_buf, layout->tstate_datastack_chunk), error))
+    return FALSE;
+  return walk_interpreter_frames (self, frame, frames, error);
+}
+
+/* The thread state that holds the GIL, or 0. */
+static guint64
+gil_holder (SpyStackWalker *self,
+            guint64         interp)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  guint64 gil = 0, holder = 0;
+  gint32 locked = 0;
+
+  if (layout->runtime_gil != SPY_OFFSET_NONE)
+    gil = self->runtime + layout->runtime_gil;
+  else if (layout->interp_gil_ptr != SPY_OFFSET_NONE)
+    spy_memory_read_ptr (self->memory, interp + layout->interp_gil_ptr, &gil, NULL);
+  if (gil == 0 ||
+      !spy_memory_read (self->memory, gil + layout->gil_locked, &locked, sizeof locked, NULL) ||
+      !spy_memory_read_ptr (self->memory, gil + layout->gil_last_holder, &holder, NULL))
+    return 0;
+  return locked ? holder : 0;
+}
+
+static gboolean
+sample_interpreter (SpyStackWalker  *self,
+                    guint64          interp,
+                    GPtrArray       *stacks,
+                    GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  guint64 tstate, holder;
+
+  if (!spy_memory_read_ptr (self->memory, interp + layout->interp_threads_head, &tstate, error))
+    return FALSE;
+  holder = gil_holder (self, interp);
+
+  for (guint n = 0; tstate != 0; n++)
+    {
+      guint8 buf[MAX_STRUCT_READ];
+      SpyThreadStack *stack;
+
+      if (n >= MAX_THREADS)
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE,
+                       "More than %d threads: the thread list loops or is corrupt", MAX_THREADS);
+          return FALSE;
+        }
+      if (!read_struct (self, tstate, buf, MIN (layout->tstate_size, MAX_STRUCT_READ),
+                        "thread state", error))
+        return FALSE;
+
+      stack = g_new0 (SpyThreadStack, 1);
+      stack->tstate = tstate;
+      stack->thread_id = get_ptr (buf, layout->tstate_thread_id);
+      if (layout->tstate_native_thread_id != SPY_OFFSET_NONE)
+        stack->native_id = get_ptr (buf, layout->tstate_native_thread_id);
+      stack->gil = holder == tstate;
+      stack->frames = g_array_new (FALSE, FALSE, sizeof (SpyFrame));
+      g_ptr_array_add (stacks, stack);
+
+      if (!walk_thread (self, buf, stack->frames, error))
+        return FALSE;
+      tstate = get_ptr (buf, layout->tstate_next);
+    }
+  return TRUE;
+}
+
+static void
+fill_active (SpyStackWalker *self,
+             GPtrArray      *stacks)
+{
+  if (self->target == NULL)
+    return;
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+
+      if (stack->native_id != 0)
+        stack->active = spy_target_thread_is_running (self->target, stack->native_id);
+    }
+}
+
+GPtrArray *
+spy_stack_walker_sample (SpyStackWalker  *self,
+                         GError         **error)
+{
+  g_autoptr(GPtrArray) stacks = g_ptr_array_new_with_free_func ((GDestroyNotify) spy_thread_stack_free);
+  guint64 interp;
+  gboolean ok;
+
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
+
+  if (!spy_memory_read_ptr (self->memory, self->runtime + self->layout.runtime_interpreters_head,
+                            &interp, error))
+    return NULL;
+
+  ok = TRUE;
+  for (guint n = 0; interp != 0 && ok; n++)
+    {
+      if (n >= MAX_INTERPRETERS)
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE,
+                       "More than %d interpreters: the list loops or is corrupt", MAX_INTERPRETERS);
+          ok = FALSE;
+          break;
+        }
+      ok = sample_interpreter (self, interp, stacks, error) &&
+           spy_memory_read_ptr (self->memory, interp + self->layout.interp_next, &interp, error);
+    }
+  spy_memory_forget (self->memory);
+  if (!ok)
+    return NULL;
+
+  fill_active (self, stacks);
+  return g_steal_pointer (&stacks);
+}
+
+typedef struct {
+  SpyStackWalker *self;
+  GPtrArray      *stacks;
+} NamesData;
+
+static SpyThreadStack *
+find_stack (GPtrArray *stacks,
+            guint64    thread_id)
+{
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+
+      if (stack->thread_id == thread_id)
+        return stack;
+    }
+  return NULL;
+}
+
+/* One entry of threading._active: ident → Thread. */
+static gboolean
+thread_name_cb (guint64  key,
+                guint64  value,
+                gpointer user_data)
+{
+  NamesData *data = user_data;
+  const SpyPyReader *reader = &data->self->reader;
+  SpyThreadStack *stack;
+  guint64 name, native;
+  gint64 ident;
+
+  if (!spy_pyobject_read_int (reader, key, &ident, NULL) ||
+      !(stack = find_stack (data->stacks, (guint64) ident)))
+    return TRUE;
+
+  name = spy_pyobject_get_attr (reader, value, "_name", NULL);
+  if (name != 0)
+    {
+      g_free (stack->name);
+      stack->name = spy_pyobject_read_str (reader, name, NULL);
+    }
+  native = spy_pyobject_get_attr (reader, value, "_native_id", NULL);
+  if (stack->native_id == 0 && native != 0)
+    {
+      g_autofree char *type = spy_pyobject_type_name (reader, native);
+      gint64 tid;
+
+      if (g_strcmp0 (type, "int") == 0 && spy_pyobject_read_int (reader, native, &tid, NULL))
+        stack->native_id = tid;
+    }
+  return TRUE;
+}
+
+gboolean
+spy_stack_walker_read_thread_names (SpyStackWalker  *self,
+                                    GPtrArray       *stacks,
+                                    GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  NamesData data = { self, stacks };
+  guint64 interp, modules, threading, module_dict, active;
+
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), FALSE);
+
+  if (!spy_memory_read_ptr (self->memory, self->runtime + layout->runtime_interpreters_head,
+                            &interp, error) ||
+      !spy_memory_read_ptr (self->memory, interp + layout->interp_modules, &modules, error))
+    return FALSE;
+  if (modules == 0)
+    return TRUE;
+
+  threading = spy_pyobject_dict_get (&self->reader, modules, "threading", error);
+  if (threading == 0)
+    return error == NULL || *error == NULL;
+  if (!spy_memory_read_ptr (self->memory, threading + layout->module_dict, &module_dict, error))
+    return FALSE;
+  active = spy_pyobject_dict_get (&self->reader, module_dict, "_active", error);
+  if (active == 0)
+    return error == NULL || *error == NULL;
+  if (!spy_pyobject_dict_foreach (&self->reader, active, thread_name_cb, &data, error))
+    return FALSE;
+
+  fill_active (self, stacks);
+  return TRUE;
+}

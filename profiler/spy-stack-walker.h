@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-stack-walker.h: interpreter → threads → frames → (function, file, line) */
+#pragma once
+
+#include <glib-object.h>
+
+#include "spy-linetable.h"
+#include "spy-memory.h"
+#include "spy-python-layout.h"
+#include "spy-target.h"
+
+G_BEGIN_DECLS
+
+/* Frames deeper than this end the walk with an error (cycle or garbage). */
+#define SPY_MAX_STACK_DEPTH 8192
+
+#define SPY_STACK_WALKER_ERROR (spy_stack_walker_error_quark ())
+
+typedef enum {
+  SPY_STACK_WALKER_ERROR_GARBAGE,  /* inconsistent memory: torn or corrupt */
+  SPY_STACK_WALKER_ERROR_CYCLE,    /* a chain that loops or never ends */
+} SpyStackWalkerError;
+
+/* A code object, decoded once and cached by address. */
+typedef struct _SpyCode {
+  guint64       addr;
+  char         *function;     /* co_qualname on 3.11+, co_name before */
+  char         *name;         /* co_name */
+  char         *filename;     /* co_filename */
+  int           firstlineno;  /* co_firstlineno */
+  SpyLineTable *lines;
+} SpyCode;
+
+typedef struct {
+  const SpyCode *code;
+  int            line;
+} SpyFrame;
+
+typedef struct {
+  guint64   thread_id;   /* threading.get_ident() */
+  gint64    native_id;   /* the OS thread id, 0 when unknown */
+  char     *name;        /* threading's name for it, or NULL */
+  gboolean  active;      /* on a CPU (or runnable) */
+  gboolean  gil;         /* holds the GIL */
+  guint64   tstate;      /* address of its PyThreadState */
+  GArray   *frames;      /* SpyFrame, innermost first */
+} SpyThreadStack;
+
+#define SPY_TYPE_STACK_WALKER (spy_stack_walker_get_type ())
+G_DECLARE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, SPY, STACK_WALKER, GObject)
+
+GQuark          spy_stack_walker_error_quark  (void);
+/* A walker over any memory (a fake one in tests). @code_type is
+ * &PyCode_Type in the target, or 0 to skip that check. */
+SpyStackWalker *spy_stack_walker_new          (SpyMemory             *memory,
+                                               const SpyPythonLayout *layout,
+                                               guint64                runtime,
+                                               guint64                code_type);
+SpyStackWalker *spy_stack_walker_new_for_target (SpyTarget           *target);
+
+/* One snapshot of every thread: a GPtrArray of SpyThreadStack. Frames point
+ * into the walker's code cache: valid until the next call or the walker's
+ * end. All or nothing: an inconsistent read fails the whole sample. */
+GPtrArray      *spy_stack_walker_sample       (SpyStackWalker        *self,
+                                               GError               **error);
+/* Fills in name and native_id from the threading module (slow: many reads;
+ * call it when a new thread shows up, not every sample). */
+gboolean        spy_stack_walker_read_thread_names (SpyStackWalker  *self,
+                                                    GPtrArray       *stacks,
+                                                    GError         **error);
+
+void            spy_thread_stack_free         (SpyThreadStack        *stack);
+
+G_END_DECLS

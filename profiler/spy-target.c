@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-target.c: a Python process we read from outside */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spy-elf.h"
+#include "spy-target.h"
+
+struct _SpyTarget {
+  GObject          parent_instance;
+
+  GPid             pid;
+  char            *executable;
+  char            *python_path;
+  char            *cmdline;
+  char            *version;
+  guint            version_hex;
+  guint64          runtime_address;
+  guint64          code_type_address;
+  SpyMemory       *memory;
+  SpyPythonLayout  layout;
+};
+
+G_DEFINE_FINAL_TYPE (SpyTarget, spy_target, G_TYPE_OBJECT)
+G_DEFINE_QUARK (spy-target-error-quark, spy_target_error)
+
+/* One file mapped into the target, with the start of its offset-0 mapping. */
+typedef struct {
+  char    *path;
+  guint64  start;
+} MappedFile;
+
+static void
+mapped_file_clear (gpointer data)
+{
+  MappedFile *file = data;
+
+  g_clear_pointer (&file->path, g_free);
+}
+
+static void
+spy_target_finalize (GObject *object)
+{
+  SpyTarget *self = SPY_TARGET (object);
+
+  g_clear_pointer (&self->executable, g_free);
+  g_clear_pointer (&self->python_path, g_free);
+  g_clear_pointer (&self->cmdline, g_free);
+  g_clear_pointer (&self->version, g_free);
+  g_clear_pointer (&self->memory, spy_memory_unref);
+
+  G_OBJECT_CLASS (spy_target_parent_class)->finalize (object);
+}
+
+static void
+spy_target_class_init (SpyTargetClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = spy_target_finalize;
+}
+
+static void
+spy_target_init (SpyTarget *self)
+{
+}
+
+gboolean
+spy_python_version_from_name (const char *path,
+                              guint      *major,
+                              guint      *minor)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char *p = strstr (base, "python");
+  guint64 maj, min;
+  char *end;
+
+  if (p == NULL)
+    return FALSE;
+  p += strlen ("python");
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  maj = g_ascii_strtoull (p, &end, 10);
+  if (*end != '.' || !g_ascii_isdigit (end[1]))
+    return FALSE;
+  min = g_ascii_strtoull (end + 1, NULL, 10);
+  if (maj > 9 || min > 99)
+    return FALSE;
+  *major = (guint) maj;
+  *minor = (guint) min;
+  return TRUE;
+}
+
+static gboolean
+is_libpython (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  return g_str_has_prefix (base, "libpython") && strstr (base, ".so") != NULL;
+}
+
+/* Files mapped into @pid, each once, with the address of their first byte. */
+static GArray *
+read_mapped_files (GPid     pid,
+                   GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) files = g_array_new (FALSE, FALSE, sizeof (MappedFile));
+  g_auto(GStrv) lines = NULL;
+
+  g_array_set_clear_func (files, mapped_file_clear);
+  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM))
+        {
+          g_autofree char *help = spy_memory_permission_help (pid);
+          g_set_error_literal (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_PERMISSION, help);
+        }
+      else
+        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED,
+                     "Process %d has exited", (int) pid);
+      return NULL;
+    }
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      unsigned long long start, end, offset;
+      char perms[8];
+      int path_at = 0;
+      const char *file;
+      gboolean seen = FALSE;
+
+      if (sscanf (lines[i], "%llx-%llx %7s %llx %*s %*s %n",
+                  &start, &end, perms, &offset, &path_at) < 4 || path_at == 0)
+        continue;
+      file = lines[i] + path_at;
+      if (file[0] != '/' || offset != 0)
+        continue;
+      for (guint j = 0; j < files->len && !seen; j++)
+        seen = g_strcmp0 (g_array_index (files, MappedFile, j).path, file) == 0;
+      if (!seen)
+        {
+          MappedFile mapped = { g_strdup (file), start };
+          char *deleted = strstr (mapped.path, " (deleted)");
+
+          if (deleted != NULL)
+            *deleted = '\0';
+          g_array_append_val (files, mapped);
+        }
+    }
+  return g_steal_pointer (&files);
+}
+
+/* PY_VERSION ("3.8.18") from .rodata, for versions without Py_Version. */
+static char *
+scan_version_string (SpyElf *elf,
+                     guint   major,
+                     guint   minor)
+{
+  g_autoptr(GBytes) rodata = spy_elf_get_section (elf, ".rodata");
+  g_autofree char *prefix = g_strdup_printf ("%u.%u.", major, minor);
+  gsize prefix_len = strlen (prefix);
+  const char *data;
+  gsize len;
+
+  if (rodata == NULL)
+    return NULL;
+  data = g_bytes_get_data (rodata, &len);
+  for (gsize i = 1; i + prefix_len + 2 < len; i++)
+    {
+      gsize j;
+
+      /* The linker may merge the literal into the tail of a longer string
+       * (a build path ending in "Python-3.8.18"), so only require that no
+       * digit or dot comes before it. */
+      if (g_ascii_isdigit (data[i - 1]) || data[i - 1] == '.' ||
+          memcmp (data + i, prefix, prefix_len) != 0)
+        continue;
+      for (j = i + prefix_len; j < len && g_ascii_isdigit (data[j]); j++)
+        ;
+      if (j > i + prefix_len && j < len && data[j] == '\0' && j - i < 16)
+        return g_strndup (data + i, j - i);
+    }
+  return NULL;
+}
+
+static char *
+read_cmdline (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL) || len == 0)
+    return g_strdup ("");
+  for (gsize i = 0; i + 1 < len; i++)
+    if (contents[i] == '\0')
+      contents[i] = ' ';
+  return g_utf8_make_valid (contents, -1);
+}
+
+static gboolean
+find_interpreter (SpyTarget  *self,
+                  GArray     *files,
+                  SpyElf    **elf_out,
+                  guint64    *map_start,
+                  GError    **error)
+{
+  const MappedFile *chosen = NULL;
+  g_autofree char *root_path = NULL;
+  g_autoptr(SpyElf) elf = NULL;
+  guint64 value;
+  guint major, minor;
+
+  for (guint i = 0; i < files->len && chosen == NULL; i++)
+    if (is_libpython (g_array_index (files, MappedFile, i).path))
+      chosen = &g_array_index (files, MappedFile, i);
+  for (guint i = 0; i < files->len && chosen == NULL; i++)
+    if (g_strcmp0 (g_array_index (files, MappedFile, i).path, self->executable) == 0)
+      chosen = &g_array_index (files, MappedFile, i);
+
+  if (chosen == NULL)
+    {
+      g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON,
+                   "Process %d (%s) is not a Python process: no libpython*.so is "
+                   "loaded and its executable is not mapped from a file",
+                   (int) self->pid, self->executable);
+      return FALSE;
+    }
+
+  root_path = g_strdup_printf ("/proc/%d/root%s", (int) self->pid, chosen->path);
+  elf = spy_elf_open (root_path, NULL);
+  if (elf == NULL || !spy_elf_lookup (elf, "_PyRuntime", &value, NULL))
+    {
+      if (spy_python_version_from_name (chosen->path, &major, &minor) &&
+          (major != 3 || minor < SPY_PYTHON_MIN_MINOR))
+        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+                     "Process %d runs Python %u.%u (%s), which Spyglass does not "
+                     "support: it reads Python 3.%d to 3.%d",
+                     (int) self->pid, major, minor, chosen->path,
+                     SPY_PYTHON_MIN_MINOR, SPY_PYTHON_MAX_MINOR);
+      else
+        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON,
+                     "Process %d (%s) is not a Python process: looked for a loaded "
+                     "libpython*.so and for the _PyRuntime symbol in %s, and found neither",
+                     (int) self->pid, self->executable, chosen->path);
+      return FALSE;
+    }
+
+  self->python_path = g_strdup (chosen->path);
+  *map_start = chosen->start;
+  *elf_out = g_steal_pointer (&elf);
+  return TRUE;
+}
+
+static guint64
+symbol_address (SpyElf  *elf,
+                guint64  map_start,
+                guint64  value)
+{
+  if (!spy_elf_is_relocatable (elf))
+    return value;
+  return map_start - spy_elf_get_base_vaddr (elf) + value;
+}
+
+static gboolean
+detect_version (SpyTarget  *self,
+                SpyElf     *elf,
+                guint64     map_start,
+                GError    **error)
+{
+  guint64 value;
+  guint major = 0, minor = 0;
+  g_autoptr(GError) local_error = NULL;
+
+  if (spy_elf_lookup (elf, "Py_Version", &value, NULL))
+    {
+      guint32 hex;
+
+      if (!spy_memory_read (self->memory, symbol_address (elf, map_start, value),
+                            &hex, sizeof hex, &local_error))
+        {
+          spy_target_propagate_error (self, error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      self->version_hex = hex;
+      self->version = g_strdup_printf ("%u.%u.%u", hex >> 24, (hex >> 16) & 0xff,
+                                       (hex >> 8) & 0xff);
+      return TRUE;
+    }
+
+  if (!spy_python_version_from_name (self->python_path, &major, &minor) &&
+      !spy_python_version_from_name (self->executable, &major, &minor))
+    {
+      g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+                   "Cannot tell which Python version process %d runs (%s has no "
+                   "Py_Version symbol and its name has no version)",
+                   (int) self->pid, self->python_path);
+      return FALSE;
+    }
+
+  self->version = scan_version_string (elf, major, minor);
+  if (self->version == NULL)
+    self->version = g_strdup_printf ("%u.%u", major, minor);
+  self->version_hex = (major << 24) | (minor << 16);
+  {
+    g_auto(GStrv) parts = g_strsplit (self->version, ".", 3);
+
+    if (parts[0] && parts[1] && parts[2])
+      self->version_hex |= (guint) (g_ascii_strtoull (parts[2], NULL, 10) & 0xff) << 8;
+  }
+  return TRUE;
+}
+
+static gboolean
+choose_layout (SpyTarget  *self,
+               GError    **error)
+{
+  guint major = self->version_hex >> 24;
+  guint minor = (self->version_hex >> 16) & 0xff;
+  const SpyPythonLayout *table = spy_python_layout_lookup (major, minor);
+
+  if (table == NULL)
+    {
+      g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+                   "Process %d runs Python %s, which Spyglass does not support: "
+                   "it reads Python 3.%d to 3.%d",
+                   (int) self->pid, self->version, SPY_PYTHON_MIN_MINOR, SPY_PYTHON_MAX_MINOR);
+      return FALSE;
+    }
+  self->layout = *table;
+
+  if (major == 3 && minor >= 13)
+    {
+      guint8 buf[SPY_DEBUG_OFFSETS_MAX_SIZE];
+
+      /* The target describes itself: prefer that over our table. */
+      if (spy_memory_read (self->memory, self->runtime_address, buf, sizeof buf, NULL))
+        spy_python_layout_apply_debug_offsets (&self->layout, buf, sizeof buf);
+    }
+  return TRUE;
+}
+
+SpyTarget *
+spy_target_open (GPid     pid,
+                 GError **error)
+{
+  g_autoptr(SpyTarget) self = NULL;
+  g_autoptr(GArray) files = NULL;
+  g_autoptr(SpyElf) elf = NULL;
+  g_autofree char *proc = g_strdup_printf ("/proc/%d", (int) pid);
+  g_autofree char *exe_link = g_strdup_printf ("/proc/%d/exe", (int) pid);
+  guint64 map_start = 0, value;
+
+  if (pid <= 0 || !g_file_test (proc, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NO_SUCH_PROCESS,
+                   "No process with pid %d is running", (int) pid);
+      return NULL;
+    }
+
+  self = g_object_new (SPY_TYPE_TARGET, NULL);
+  self->pid = pid;
+  self->memory = spy_memory_new_for_pid (pid);
+  self->cmdline = read_cmdline (pid);
+  self->executable = g_file_read_link (exe_link, NULL);
+
+  if (!(files = read_mapped_files (pid, error)))
+    return NULL;
+  if (self->executable == NULL)
+    {
+      g_autofree char *help = spy_memory_permission_help (pid);
+      g_set_error_literal (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_PERMISSION, help);
+      return NULL;
+    }
+  else
+    {
+      char *deleted = strstr (self->executable, " (deleted)");
+      if (deleted != NULL)
+        *deleted = '\0';
+    }
+
+  if (!find_interpreter (self, files, &elf, &map_start, error))
+    return NULL;
+
+  spy_elf_lookup (elf, "_PyRuntime", &value, NULL);
+  self->runtime_address = symbol_address (elf, map_start, value);
+  if (spy_elf_lookup (elf, "PyCode_Type", &value, NULL))
+    self->code_type_address = symbol_address (elf, map_start, value);
+
+  if (!detect_version (self, elf, map_start, error) || !choose_layout (self, error))
+    return NULL;
+
+  /* Make sure we may read it at all before saying yes. */
+  {
+    g_autoptr(GError) local_error = NULL;
+    guint64 head;
+
+    if (!spy_memory_read_ptr (self->memory,
+                              self->runtime_address + self->layout.runtime_interpreters_head,
+                              &head, &local_error))
+      {
+        spy_target_propagate_error (self, error, g_steal_pointer (&local_error));
+        return NULL;
+      }
+  }
+
+  return g_steal_pointer (&self);
+}
+
+void
+spy_target_propagate_error (SpyTarget  *self,
+                            GError    **dest,
+                            GError     *src)
+{
+  SpyTargetError code = SPY_TARGET_ERROR_FAILED;
+
+  if (g_error_matches (src, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_EXITED))
+    code = SPY_TARGET_ERROR_EXITED;
+  else if (g_error_matches (src, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_PERMISSION))
+    code = SPY_TARGET_ERROR_PERMISSION;
+  else if (src->domain == SPY_TARGET_ERROR)
+    code = src->code;
+  g_set_error_literal (dest, SPY_TARGET_ERROR, code, src->message);
+  g_error_free (src);
+}
+
+GPid
+spy_target_get_pid (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+  return self->pid;
+}
+
+const char *
+spy_target_get_executable (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return self->executable;
+}
+
+const char *
+spy_target_get_python_path (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return self->python_path;
+}
+
+const char *
+spy_target_get_cmdline (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return self->cmdline;
+}
+
+const char *
+spy_target_get_version (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return self->version;
+}
+
+guint
+spy_target_get_version_hex (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+  return self->version_hex;
+}
+
+guint64
+spy_target_get_runtime_address (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+  return self->runtime_address;
+}
+
+guint64
+spy_target_get_code_type_address (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+  return self->code_type_address;
+}
+
+SpyMemory *
+spy_target_get_memory (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return self->memory;
+}
+
+const SpyPythonLayout *
+spy_target_get_layout (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+  return &self->layout;
+}
+
+gboolean
+spy_target_is_alive (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+  return kill (self->pid, 0) == 0 || errno == EPERM;
+}
+
+gboolean
+spy_target_thread_is_running (SpyTarget *self,
+                              gint64     tid)
+{
+  char path[64];
+  char buf[512];
+  const char *paren;
+  FILE *file;
+  size_t n;
+
+  g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/stat",
+              (int) self->pid, tid);
+  file = fopen (path, "re");
+  if (file == NULL)
+    return FALSE;
+  n = fread (buf, 1, sizeof buf - 1, file);
+  fclose (file);
+  buf[n] = '\0';
+  /* "tid (comm) S ...": comm may hold spaces and parentheses. */
+  paren = strrchr (buf, ')');
+  return paren != NULL && paren[1] == ' ' && paren[2] == 'R';
+}
+
+char *
+spy_target_shorten_filename (SpyTarget  *self,
+                             const char *filename)
+{
+  g_autofree char *cwd_link = NULL;
+  g_autofree char *cwd = NULL;
+  const char *lib;
+
+  g_return_val_if_fail (filename != NULL, NULL);
+
+  /* Standard library and installed packages: relative to their sys.path root. */
+  if ((lib = strstr (filename, "/site-packages/")) != NULL)
+    return g_strdup (lib + strlen ("/site-packages/"));
+  if ((lib = strstr (filename, "/dist-packages/")) != NULL)
+    return g_strdup (lib + strlen ("/dist-packages/"));
+  if ((lib = strstr (filename, "/lib/python")) != NULL)
+    {
+      const char *slash = strchr (lib + strlen ("/lib/python"), '/');
+
+      if (slash != NULL)
+        return g_strdup (slash + 1);
+    }
+
+  /* The program's own files: relative to its working directory. */
+  if (self != NULL)
+    {
+      cwd_link = g_strdup_printf ("/proc/%d/cwd", (int) self->pid);
+      cwd = g_file_read_link (cwd_link, NULL);
+      if (cwd != NULL && g_str_has_prefix (filename, cwd) && filename[strlen (cwd)] == '/' &&
+          strcmp (cwd, "/") != 0)
+        return g_strdup (filename + strlen (cwd) + 1);
+    }
+  return g_strdup (filename);
+}

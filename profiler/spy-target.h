@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-target.h: a Python process we read from outside */
+#pragma once
+
+#include <glib-object.h>
+
+#include "spy-memory.h"
+#include "spy-python-layout.h"
+
+G_BEGIN_DECLS
+
+#define SPY_TARGET_ERROR (spy_target_error_quark ())
+
+typedef enum {
+  SPY_TARGET_ERROR_NO_SUCH_PROCESS,
+  SPY_TARGET_ERROR_NOT_PYTHON,
+  SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+  SPY_TARGET_ERROR_PERMISSION,
+  SPY_TARGET_ERROR_EXITED,
+  SPY_TARGET_ERROR_FAILED,
+} SpyTargetError;
+
+#define SPY_TYPE_TARGET (spy_target_get_type ())
+G_DECLARE_FINAL_TYPE (SpyTarget, spy_target, SPY, TARGET, GObject)
+
+GQuark                 spy_target_error_quark          (void);
+SpyTarget             *spy_target_open                 (GPid        pid,
+                                                        GError    **error);
+GPid                   spy_target_get_pid              (SpyTarget  *self);
+const char            *spy_target_get_executable       (SpyTarget  *self);
+/* The file that holds _PyRuntime: libpython*.so or the executable. */
+const char            *spy_target_get_python_path      (SpyTarget  *self);
+const char            *spy_target_get_cmdline          (SpyTarget  *self);
+/* "3.11.7" */
+const char            *spy_target_get_version          (SpyTarget  *self);
+guint                  spy_target_get_version_hex      (SpyTarget  *self);
+guint64                spy_target_get_runtime_address  (SpyTarget  *self);
+/* &PyCode_Type in the target, or 0 when unknown. */
+guint64                spy_target_get_code_type_address (SpyTarget *self);
+SpyMemory             *spy_target_get_memory           (SpyTarget  *self);
+const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
+/* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */
+gboolean               spy_target_thread_is_running    (SpyTarget  *self,
+                                                        gint64      tid);
+gboolean               spy_target_is_alive             (SpyTarget  *self);
+/* Maps a memory error to a target error with the same message. */
+void                   spy_target_propagate_error      (SpyTarget  *self,
+                                                        GError    **dest,
+                                                        GError     *src);
+
+/* @filename relative to the sys.path-like root it lies under, or its
+ * program's working directory; unchanged when none applies. */
+char                  *spy_target_shorten_filename     (SpyTarget  *self,
+                                                        const char *filename);
+
+/* Parses "3.X" out of an interpreter file name ("libpython3.11.so.1.0"). */
+gboolean               spy_python_version_from_name    (const char *path,
+                                                        guint      *major,
+                                                        guint      *minor);
+
+G_END_DECLS
