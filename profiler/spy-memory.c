@@ -15,6 +15,9 @@
 #include "spy-memory.h"
 
 #define MAX_IOV 1024
+#define PAGE 4096
+/* Most pages one sample keeps (16 MiB). */
+#define MAX_CACHED_PAGES 4096
 
 typedef struct {
   guint64  addr;
@@ -28,6 +31,8 @@ struct _SpyMemory {
   gboolean        use_pread;
   GArray         *fake;        /* Region: the whole address space of a fake */
   GArray         *remembered;  /* Region: local copies, served first */
+  gboolean        page_cache;
+  GHashTable     *pages;       /* page address → PAGE bytes, until forget() */
   guint64         n_syscalls;
 };
 
@@ -51,6 +56,7 @@ spy_memory_alloc (GPid pid)
   self->mem_fd = -1;
   self->remembered = g_array_new (FALSE, FALSE, sizeof (Region));
   g_array_set_clear_func (self->remembered, region_clear);
+  self->pages = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   return self;
 }
 
@@ -101,6 +107,7 @@ spy_memory_unref (SpyMemory *self)
     close (self->mem_fd);
   g_clear_pointer (&self->fake, g_array_unref);
   g_clear_pointer (&self->remembered, g_array_unref);
+  g_clear_pointer (&self->pages, g_hash_table_unref);
   g_free (self);
 }
 
@@ -130,6 +137,16 @@ void
 spy_memory_forget (SpyMemory *self)
 {
   g_array_set_size (self->remembered, 0);
+  g_hash_table_remove_all (self->pages);
+}
+
+void
+spy_memory_set_page_cache (SpyMemory *self,
+                           gboolean   enabled)
+{
+  self->page_cache = enabled;
+  if (!enabled)
+    g_hash_table_remove_all (self->pages);
 }
 
 /* Copies [addr, addr+len) from one of @regions if a single region holds it. */
@@ -311,6 +328,80 @@ read_remote (SpyMemory        *self,
   return TRUE;
 }
 
+static gboolean read_remote (SpyMemory *self, const SpyReadOp *ops, guint n_ops, GError **error);
+
+/* Serves @op from whole cached pages, fetching the missing ones (at most
+ * two) in one call. FALSE when they cannot be read: the caller then reads
+ * @op alone, and reports its error. */
+static gboolean
+read_through_pages (SpyMemory       *self,
+                    const SpyReadOp *op)
+{
+  guint64 first = op->addr & ~(guint64) (PAGE - 1);
+  guint64 last = (op->addr + op->len - 1) & ~(guint64) (PAGE - 1);
+  guint8 *data[2] = { NULL, NULL };
+  SpyReadOp fetch[2];
+  guint n_fetch = 0;
+
+  if (op->addr + op->len < op->addr)
+    return FALSE;
+  for (guint i = 0; i < 2; i++)
+    {
+      guint64 page = first + (guint64) i * PAGE;
+
+      if (page > last)
+        break;
+      data[i] = g_hash_table_lookup (self->pages, &page);
+      if (data[i] == NULL)
+        {
+          if (g_hash_table_size (self->pages) + n_fetch >= MAX_CACHED_PAGES)
+            return FALSE;
+          data[i] = g_malloc (PAGE + sizeof (guint64));
+          fetch[n_fetch++] = (SpyReadOp) { page, data[i], PAGE };
+        }
+    }
+
+  if (n_fetch > 0)
+    {
+      gboolean ok;
+
+      if (self->fake != NULL)
+        {
+          ok = TRUE;
+          for (guint i = 0; i < n_fetch && ok; i++)
+            ok = regions_lookup (self->fake, fetch[i].addr, fetch[i].buf, PAGE);
+        }
+      else
+        ok = read_remote (self, fetch, n_fetch, NULL);
+      for (guint i = 0; i < n_fetch; i++)
+        {
+          if (ok)
+            {
+              /* The key lives after the page's bytes, in the same block. */
+              guint64 *key = (guint64 *) ((guint8 *) fetch[i].buf + PAGE);
+
+              *key = fetch[i].addr;
+              g_hash_table_insert (self->pages, key, fetch[i].buf);
+            }
+          else
+            g_free (fetch[i].buf);
+        }
+      if (!ok)
+        return FALSE;
+    }
+
+  if (first == last)
+    memcpy (op->buf, data[0] + (op->addr - first), op->len);
+  else
+    {
+      gsize head = first + PAGE - op->addr;
+
+      memcpy (op->buf, data[0] + (op->addr - first), head);
+      memcpy ((guint8 *) op->buf + head, data[1], op->len - head);
+    }
+  return TRUE;
+}
+
 gboolean
 spy_memory_readv (SpyMemory        *self,
                   const SpyReadOp  *ops,
@@ -325,6 +416,9 @@ spy_memory_readv (SpyMemory        *self,
   for (guint i = 0; i < n_ops; i++)
     {
       if (ops[i].len == 0 || regions_lookup (self->remembered, ops[i].addr, ops[i].buf, ops[i].len))
+        continue;
+
+      if (self->page_cache && ops[i].len <= PAGE && read_through_pages (self, &ops[i]))
         continue;
 
       if (self->fake != NULL)

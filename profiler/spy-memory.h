@@ -57,6 +57,11 @@ void       spy_memory_remember      (SpyMemory    *self,
                                      guint64       addr,
                                      GBytes       *bytes);
 void       spy_memory_forget        (SpyMemory    *self);
+/* Small reads fetch and keep whole pages until spy_memory_forget(): frames,
+ * code objects and strings that share a page cost one system call, and
+ * what one sample sees of a page is from one instant. */
+void       spy_memory_set_page_cache (SpyMemory   *self,
+                                      gboolean     enabled);
 
 /* How many system calls this reader has made (for benchmarks). */
 guint64    spy_memory_get_n_syscalls (SpyMemory   *self);

@@ -12,6 +12,8 @@
 #define MAX_THREADS        4096
 #define MAX_CHUNKS         64
 #define MAX_CHUNK_SIZE     (16 * 1024 * 1024)
+/* CPython's first data-stack chunk is 16 KiB; most stacks fit in it. */
+#define CHUNK_PREFETCH     16384
 #define MAX_STRUCT_READ    4096
 #define MAX_LINETABLE_SIZE (1024 * 1024)
 #define MAX_CACHED_CODES   100000
@@ -98,6 +100,7 @@ spy_stack_walker_new (SpyMemory             *memory,
   self->reader.layout = &self->layout;
   self->runtime = runtime;
   self->code_type = code_type;
+  spy_memory_set_page_cache (self->memory, TRUE);
   return self;
 }
 
@@ -317,59 +320,68 @@ walk_frame_objects (SpyStackWalker  *self,
   return ok;
 }
 
-/* 3.11+: read the thread's data-stack chunks in one call each, so that the
+/* 3.11+: keeps the chunk at @chunk, whose first bytes may already be in
+ * @first (@first_len of them, from a batched read), and sets @previous to the
+ * chunk before it. */
+static gboolean
+remember_chunk (SpyStackWalker  *self,
+                guint64          chunk,
+                const guint8    *first,
+                gsize            first_len,
+                guint64         *previous,
+                GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  guint8 header[64];
+  guint64 size;
+  guint8 *all;
+
+  if (first_len < (gsize) layout->chunk_data)
+    {
+      if (layout->chunk_data > (gint64) sizeof header ||
+          !spy_memory_read (self->memory, chunk, header, layout->chunk_data, error))
+        return FALSE;
+      first = header;
+      first_len = 0;
+    }
+  size = get_ptr (first, layout->chunk_size);
+  *previous = get_ptr (first, layout->chunk_previous);
+  if (size < (guint64) layout->chunk_data || size > MAX_CHUNK_SIZE)
+    return garbage (error, "data stack chunk", chunk);
+
+  all = g_malloc (size);
+  first_len = MIN (first_len, size);
+  memcpy (all, first, first_len);
+  if (first_len < size &&
+      !spy_memory_read (self->memory, chunk + first_len, all + first_len, size - first_len, error))
+    {
+      g_free (all);
+      return FALSE;
+    }
+  spy_memory_remember (self->memory, chunk, g_bytes_new_take (all, size));
+  return TRUE;
+}
+
+/* 3.11+: the thread's data-stack chunks, read in one call each, so that the
  * frames inside them are walked locally. */
 static gboolean
 remember_chunks (SpyStackWalker  *self,
                  guint64          chunk,
+                 const guint8    *first,
+                 gsize            first_len,
                  GError         **error)
 {
-  const SpyPythonLayout *layout = &self->layout;
-
-  for (guint i = 0; chunk != 0 && i < MAX_CHUNKS; i++)
+  for (guint i = 0; chunk != 0; i++)
     {
-      guint8 first[16384];
-      guint64 size;
-      g_autoptr(GBytes) bytes = NULL;
-
-      gboolean have_first;
-
-      /* Chunks are at least 16 KiB: one read usually gets all of it. */
-      have_first = spy_memory_read (self->memory, chunk, first, sizeof first, NULL);
-      if (!have_first &&
-          !spy_memory_read (self->memory, chunk, first, layout->chunk_data, error))
+      if (i >= MAX_CHUNKS)
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE,
+                       "More than %d data-stack chunks: the list loops or is corrupt", MAX_CHUNKS);
+          return FALSE;
+        }
+      if (!remember_chunk (self, chunk, i == 0 ? first : NULL, i == 0 ? first_len : 0,
+                           &chunk, error))
         return FALSE;
-      size = get_ptr (first, layout->chunk_size);
-      if (size < (guint64) layout->chunk_data || size > MAX_CHUNK_SIZE)
-        return garbage (error, "data stack chunk", chunk);
-      if (!have_first)
-        {
-          guint8 *all = g_malloc (size);
-
-          if (!spy_memory_read (self->memory, chunk, all, size, error))
-            {
-              g_free (all);
-              return FALSE;
-            }
-          bytes = g_bytes_new_take (all, size);
-        }
-      else if (size <= sizeof first)
-        bytes = g_bytes_new (first, size);
-      else
-        {
-          guint8 *all = g_malloc (size);
-
-          memcpy (all, first, sizeof first);
-          if (!spy_memory_read (self->memory, chunk + sizeof first, all + sizeof first,
-                                size - sizeof first, error))
-            {
-              g_free (all);
-              return FALSE;
-            }
-          bytes = g_bytes_new_take (all, size);
-        }
-      spy_memory_remember (self->memory, chunk, bytes);
-      chunk = get_ptr (first, layout->chunk_previous);
     }
   return TRUE;
 }
@@ -425,9 +437,24 @@ walk_interpreter_frames (SpyStackWalker  *self,
   return ok;
 }
 
+/* What a batched read fetched for one thread ahead of its walk (3.11+). */
+typedef struct {
+  guint64  current_frame;        /* via cframe (3.11, 3.12) */
+  guint8  *chunk;                /* the first CHUNK_PREFETCH bytes of its chunk */
+  gboolean ok;
+} Prefetch;
+
+static guint64
+thread_chunk (SpyStackWalker *self,
+              const guint8   *tstate_buf)
+{
+  return get_ptr (tstate_buf, self->layout.tstate_datastack_chunk);
+}
+
 static gboolean
 walk_thread (SpyStackWalker  *self,
              const guint8    *tstate_buf,
+             const Prefetch  *prefetch,
              GArray          *frames,
              GError         **error)
 {
@@ -439,6 +466,8 @@ walk_thread (SpyStackWalker  *self,
 
   if (layout->tstate_current_frame != SPY_OFFSET_NONE)
     frame = get_ptr (tstate_buf, layout->tstate_current_frame);
+  else if (prefetch->ok)
+    frame = prefetch->current_frame;
   else
     {
       guint64 cframe = get_ptr (tstate_buf, layout->tstate_cframe);
@@ -451,9 +480,51 @@ walk_thread (SpyStackWalker  *self,
 
   if (frame == 0)
     return TRUE;
-  if (!remember_chunks (self, get_ptr (tstate_buf, layout->tstate_datastack_chunk), error))
+  if (!remember_chunks (self, thread_chunk (self, tstate_buf),
+                        prefetch->ok ? prefetch->chunk : NULL,
+                        prefetch->ok ? CHUNK_PREFETCH : 0, error))
     return FALSE;
   return walk_interpreter_frames (self, frame, frames, error);
+}
+
+/* 3.11+: every thread's cframe and first chunk in one system call. When
+ * that fails (a chunk at the end of a mapping, say), each thread reads its
+ * own later. */
+static void
+prefetch_threads (SpyStackWalker *self,
+                  GPtrArray      *tstate_bufs,
+                  Prefetch       *prefetch)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 2 * tstate_bufs->len);
+  guint n_ops = 0;
+  gboolean ok;
+
+  if (layout->tstate_datastack_chunk == SPY_OFFSET_NONE)
+    return;
+  for (guint i = 0; i < tstate_bufs->len; i++)
+    {
+      const guint8 *buf = g_ptr_array_index (tstate_bufs, i);
+      guint64 chunk = thread_chunk (self, buf);
+
+      if (chunk == 0 || (chunk & 7) != 0)
+        return;
+      if (layout->tstate_cframe != SPY_OFFSET_NONE)
+        {
+          guint64 cframe = get_ptr (buf, layout->tstate_cframe);
+
+          if (cframe == 0 || (cframe & 7) != 0)
+            return;
+          ops[n_ops++] = (SpyReadOp) { cframe + layout->cframe_current_frame,
+                                       &prefetch[i].current_frame, sizeof (guint64) };
+        }
+      prefetch[i].chunk = g_malloc (CHUNK_PREFETCH);
+      ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk, CHUNK_PREFETCH };
+    }
+
+  ok = spy_memory_readv (self->memory, ops, n_ops, NULL);
+  for (guint i = 0; i < tstate_bufs->len; i++)
+    prefetch[i].ok = ok;
 }
 
 /* The thread state that holds the GIL, or 0. */
@@ -483,15 +554,20 @@ sample_interpreter (SpyStackWalker  *self,
                     GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
+  g_autoptr(GPtrArray) tstate_bufs = g_ptr_array_new_with_free_func (g_free);
+  g_autofree Prefetch *prefetch = NULL;
+  gsize tstate_size = MIN (layout->tstate_size, MAX_STRUCT_READ);
   guint64 tstate, holder;
+  gboolean ok = TRUE;
 
   if (!spy_memory_read_ptr (self->memory, interp + layout->interp_threads_head, &tstate, error))
     return FALSE;
   holder = gil_holder (self, interp);
 
+  /* First the list of thread states, then their frames. */
   for (guint n = 0; tstate != 0; n++)
     {
-      guint8 buf[MAX_STRUCT_READ];
+      guint8 *buf;
       SpyThreadStack *stack;
 
       if (n >= MAX_THREADS)
@@ -500,8 +576,9 @@ sample_interpreter (SpyStackWalker  *self,
                        "More than %d threads: the thread list loops or is corrupt", MAX_THREADS);
           return FALSE;
         }
-      if (!read_struct (self, tstate, buf, MIN (layout->tstate_size, MAX_STRUCT_READ),
-                        "thread state", error))
+      buf = g_malloc (tstate_size);
+      g_ptr_array_add (tstate_bufs, buf);
+      if (!read_struct (self, tstate, buf, tstate_size, "thread state", error))
         return FALSE;
 
       stack = g_new0 (SpyThreadStack, 1);
@@ -512,12 +589,20 @@ sample_interpreter (SpyStackWalker  *self,
       stack->gil = holder == tstate;
       stack->frames = g_array_new (FALSE, FALSE, sizeof (SpyFrame));
       g_ptr_array_add (stacks, stack);
-
-      if (!walk_thread (self, buf, stack->frames, error))
-        return FALSE;
       tstate = get_ptr (buf, layout->tstate_next);
     }
-  return TRUE;
+
+  prefetch = g_new0 (Prefetch, tstate_bufs->len);
+  prefetch_threads (self, tstate_bufs, prefetch);
+  for (guint i = 0; i < tstate_bufs->len && ok; i++)
+    {
+      SpyThreadStack *stack = g_ptr_array_index (stacks, stacks->len - tstate_bufs->len + i);
+
+      ok = walk_thread (self, g_ptr_array_index (tstate_bufs, i), &prefetch[i], stack->frames, error);
+    }
+  for (guint i = 0; i < tstate_bufs->len; i++)
+    g_free (prefetch[i].chunk);
+  return ok;
 }
 
 static void
@@ -623,16 +708,14 @@ thread_name_cb (guint64  key,
   return TRUE;
 }
 
-gboolean
-spy_stack_walker_read_thread_names (SpyStackWalker  *self,
-                                    GPtrArray       *stacks,
-                                    GError         **error)
+static gboolean
+read_thread_names (SpyStackWalker  *self,
+                   GPtrArray       *stacks,
+                   GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
   NamesData data = { self, stacks };
   guint64 interp, modules, threading, module_dict, active;
-
-  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), FALSE);
 
   if (!spy_memory_read_ptr (self->memory, self->runtime + layout->runtime_interpreters_head,
                             &interp, error) ||
@@ -654,4 +737,18 @@ spy_stack_walker_read_thread_names (SpyStackWalker  *self,
 
   fill_active (self, stacks);
   return TRUE;
+}
+
+gboolean
+spy_stack_walker_read_thread_names (SpyStackWalker  *self,
+                                    GPtrArray       *stacks,
+                                    GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), FALSE);
+
+  ok = read_thread_names (self, stacks, error);
+  spy_memory_forget (self->memory);
+  return ok;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,11 @@ struct _SpyTarget {
   guint64          code_type_address;
   SpyMemory       *memory;
   SpyPythonLayout  layout;
+  GHashTable      *task_stat_fds;  /* tid → open /proc/PID/task/TID/stat */
 };
+
+/* Threads whose stat file we keep open; past that, open it each time. */
+#define MAX_TASK_FDS 256
 
 G_DEFINE_FINAL_TYPE (SpyTarget, spy_target, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-target-error-quark, spy_target_error)
@@ -54,6 +59,7 @@ spy_target_finalize (GObject *object)
   g_clear_pointer (&self->cmdline, g_free);
   g_clear_pointer (&self->version, g_free);
   g_clear_pointer (&self->memory, spy_memory_unref);
+  g_clear_pointer (&self->task_stat_fds, g_hash_table_unref);
 
   G_OBJECT_CLASS (spy_target_parent_class)->finalize (object);
 }
@@ -65,8 +71,15 @@ spy_target_class_init (SpyTargetClass *klass)
 }
 
 static void
+close_fd (gpointer data)
+{
+  close (GPOINTER_TO_INT (data));
+}
+
+static void
 spy_target_init (SpyTarget *self)
 {
+  self->task_stat_fds = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, close_fd);
 }
 
 gboolean
@@ -514,19 +527,34 @@ gboolean
 spy_target_thread_is_running (SpyTarget *self,
                               gint64     tid)
 {
-  char path[64];
   char buf[512];
   const char *paren;
-  FILE *file;
-  size_t n;
+  gpointer fd_ptr;
+  ssize_t n;
+  int fd;
 
-  g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/stat",
-              (int) self->pid, tid);
-  file = fopen (path, "re");
-  if (file == NULL)
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  /* Sampled often: keep the file open and read it from the start. */
+  if (g_hash_table_lookup_extended (self->task_stat_fds, &tid, NULL, &fd_ptr))
+    fd = GPOINTER_TO_INT (fd_ptr);
+  else
+    {
+      g_snprintf (buf, sizeof buf, "/proc/%d/task/%" G_GINT64_FORMAT "/stat", (int) self->pid, tid);
+      fd = open (buf, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return FALSE;
+      if (g_hash_table_size (self->task_stat_fds) < MAX_TASK_FDS)
+        g_hash_table_insert (self->task_stat_fds, g_memdup2 (&tid, sizeof tid), GINT_TO_POINTER (fd));
+    }
+
+  n = pread (fd, buf, sizeof buf - 1, 0);
+  if (!g_hash_table_contains (self->task_stat_fds, &tid))
+    close (fd);
+  else if (n <= 0)
+    g_hash_table_remove (self->task_stat_fds, &tid);  /* the thread is gone */
+  if (n <= 0)
     return FALSE;
-  n = fread (buf, 1, sizeof buf - 1, file);
-  fclose (file);
   buf[n] = '\0';
   /* "tid (comm) S ...": comm may hold spaces and parentheses. */
   paren = strrchr (buf, ')');
