@@ -203,12 +203,36 @@ spy_memory_permission_help (GPid pid)
   return g_string_free (g_steal_pointer (&help), FALSE);
 }
 
+gboolean
+spy_process_is_gone (GPid pid)
+{
+  char path[64];
+  char buf[512];
+  g_autofree char *contents = NULL;
+  const char *paren;
+
+  if (kill (pid, 0) != 0 && errno == ESRCH)
+    return TRUE;
+  /* A zombie still has a pid, but no memory to read. */
+  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return TRUE;
+  g_strlcpy (buf, contents, sizeof buf);
+  paren = strrchr (buf, ')');
+  return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 static gboolean
 set_errno_error (SpyMemory  *self,
                  int         errsv,
                  guint64     addr,
                  GError    **error)
 {
+  /* A process that is exiting refuses reads like one we may not read. */
+  if ((errsv == EPERM || errsv == EACCES || errsv == EFAULT || errsv == EIO) &&
+      self->pid != 0 && spy_process_is_gone (self->pid))
+    errsv = ESRCH;
+
   switch (errsv)
     {
     case ESRCH:

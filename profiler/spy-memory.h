@@ -66,6 +66,9 @@ void       spy_memory_set_page_cache (SpyMemory   *self,
 /* How many system calls this reader has made (for benchmarks). */
 guint64    spy_memory_get_n_syscalls (SpyMemory   *self);
 
+/* TRUE when @pid has exited or is a zombie. */
+gboolean   spy_process_is_gone        (GPid        pid);
+
 /* A sentence or two a person can act on when @pid may not be read. */
 char      *spy_memory_permission_help (GPid        pid);
 

@@ -130,8 +130,9 @@ read_mapped_files (GPid     pid,
   g_array_set_clear_func (files, mapped_file_clear);
   if (!g_file_get_contents (path, &contents, NULL, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
-          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM))
+      if ((g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+           g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM)) &&
+          !spy_process_is_gone (pid))
         {
           g_autofree char *help = spy_memory_permission_help (pid);
           g_set_error_literal (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_PERMISSION, help);
@@ -362,9 +363,9 @@ choose_layout (SpyTarget  *self,
   return TRUE;
 }
 
-SpyTarget *
-spy_target_open (GPid     pid,
-                 GError **error)
+static SpyTarget *
+open_target (GPid     pid,
+             GError **error)
 {
   g_autoptr(SpyTarget) self = NULL;
   g_autoptr(GArray) files = NULL;
@@ -388,6 +389,12 @@ spy_target_open (GPid     pid,
 
   if (!(files = read_mapped_files (pid, error)))
     return NULL;
+  if (self->executable == NULL && spy_process_is_gone (pid))
+    {
+      g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED,
+                   "Process %d has exited", (int) pid);
+      return NULL;
+    }
   if (self->executable == NULL)
     {
       g_autofree char *help = spy_memory_permission_help (pid);
@@ -427,6 +434,27 @@ spy_target_open (GPid     pid,
   }
 
   return g_steal_pointer (&self);
+}
+
+SpyTarget *
+spy_target_open (GPid     pid,
+                 GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  SpyTarget *self = open_target (pid, &local_error);
+
+  if (self != NULL)
+    return self;
+
+  /* A process that exits while we look at it fails in many ways (files
+   * vanish, reads are refused): say what happened, not what failed. */
+  if (!g_error_matches (local_error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NO_SUCH_PROCESS) &&
+      spy_process_is_gone (pid))
+    g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED,
+                 "Process %d exited while Spyglass was opening it", (int) pid);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
 }
 
 void

@@ -182,7 +182,60 @@ def case_permission_denied(spyglass):
     expect_words(message, [("permission",), ("CAP_SYS_PTRACE", "ptrace_scope")])
 
 
+BUSY_TARGET = r"""
+import sys, threading
+def churn(n):
+    return churn(n - 1) if n else sum(range(50))
+def work():
+    while True:
+        churn(150)
+for i in range(4):
+    threading.Thread(target=work, daemon=True).start()
+print("ready", flush=True)
+work()
+"""
+
+
+def case_exiting_while_read(spyglass):
+    """Kill the target at random moments while spyglass reads it: every run
+    ends with a stack dump or a clear 'exited'/'no process' error, never a
+    crash or a hang."""
+    import random
+    python = "/usr/bin/python3"
+    if not os.access(python, os.X_OK):
+        raise Skip("%s is not installed" % python)
+    rng = random.Random(1234)
+    outcomes = {}
+    for attempt in range(40):
+        target = subprocess.Popen([python, "-c", BUSY_TARGET], stdout=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL)
+        if target.stdout.readline().strip() != b"ready":
+            stop(target)
+            raise Failure("the busy target did not start")
+        dump = subprocess.Popen([spyglass, "dump", "-p", str(target.pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.0, 0.012))
+        target.kill()
+        target.wait()
+        target.stdout.close()
+        try:
+            _, stderr = dump.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            dump.kill()
+            raise Failure("spyglass hung reading a dying target")
+        message = stderr.decode("utf-8", "replace").strip()
+        if dump.returncode < 0:
+            raise Failure("spyglass died of signal %s" % signal.Signals(-dump.returncode).name)
+        if dump.returncode not in (0, 3, 6):
+            raise Failure("exit status %d for a dying target: %s" % (dump.returncode, message))
+        if dump.returncode != 0:
+            expect_words(message, [(str(target.pid),), NO_SUCH_PROCESS])
+        outcomes[dump.returncode] = outcomes.get(dump.returncode, 0) + 1
+    log("outcomes by exit status over 40 runs: %s" % outcomes)
+
+
 CASES = {
+    "exiting-while-read": case_exiting_while_read,
     "no-such-pid": case_no_such_pid,
     "exited": case_exited,
     "not-python": case_not_python,
