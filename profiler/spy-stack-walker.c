@@ -31,6 +31,9 @@ struct _SpyStackWalker {
   guint64                runtime;
   guint64                code_type;
   GHashTable            *codes;      /* address → SpyCode */
+  guint                  generation; /* bumped when cached codes are freed */
+  guint64                sample_no;
+  GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
 };
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
@@ -66,6 +69,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_object (&self->target);
   g_clear_pointer (&self->memory, spy_memory_unref);
   g_clear_pointer (&self->codes, g_hash_table_unref);
+  g_clear_pointer (&self->to_check, g_ptr_array_unref);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
 }
@@ -80,6 +84,7 @@ static void
 spy_stack_walker_init (SpyStackWalker *self)
 {
   self->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, spy_code_free);
+  self->to_check = g_ptr_array_new ();
 }
 
 SpyStackWalker *
@@ -176,6 +181,26 @@ code_header_size (const SpyPythonLayout *layout)
   return size;
 }
 
+/* The part of a code object that tells it apart: its name, file and line
+ * table pointers and first line, as one span of the header. */
+static void
+identity_span (const SpyPythonLayout *layout,
+               gint64                *start,
+               gint64                *len)
+{
+  gint64 fields[] = { layout->code_filename, layout->code_name, layout->code_firstlineno,
+                      layout->code_linetable };
+  gint64 lo = G_MAXINT64, hi = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      lo = MIN (lo, fields[i]);
+      hi = MAX (hi, fields[i] + 8);
+    }
+  *start = lo;
+  *len = MIN (hi - lo, (gint64) sizeof ((SpyCode *) NULL)->identity);
+}
+
 static const SpyCode *
 get_code (SpyStackWalker  *self,
           guint64          addr,
@@ -188,7 +213,14 @@ get_code (SpyStackWalker  *self,
   guint64 qualname;
 
   if ((code = g_hash_table_lookup (self->codes, &addr)) != NULL)
-    return code;
+    {
+      if (code->checked_in != self->sample_no)
+        {
+          code->checked_in = self->sample_no;
+          g_ptr_array_add (self->to_check, code);
+        }
+      return code;
+    }
 
   if (!read_struct (self, addr, buf, code_header_size (layout), "code object", error))
     return NULL;
@@ -197,6 +229,14 @@ get_code (SpyStackWalker  *self,
 
   code = g_new0 (SpyCode, 1);
   code->addr = addr;
+  code->checked_in = self->sample_no;
+  {
+    gint64 start, len;
+
+    identity_span (layout, &start, &len);
+    memcpy (code->identity, buf + start, len);
+    code->identity_len = len;
+  }
   code->firstlineno = get_i32 (buf, layout->code_firstlineno);
   qualname = layout->code_qualname != SPY_OFFSET_NONE ? get_ptr (buf, layout->code_qualname) : 0;
   if (!(code->name = spy_pyobject_read_str (&self->reader, get_ptr (buf, layout->code_name), error)) ||
@@ -215,8 +255,6 @@ get_code (SpyStackWalker  *self,
                                     g_bytes_get_size (table),
                                     code->firstlineno);
 
-  if (g_hash_table_size (self->codes) >= MAX_CACHED_CODES)
-    g_hash_table_remove_all (self->codes);
   g_hash_table_insert (self->codes, &code->addr, code);
   return code;
 }
@@ -332,6 +370,7 @@ remember_chunk (SpyStackWalker  *self,
                 GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
+  g_autoptr(GBytes) bytes = NULL;
   guint8 header[64];
   guint64 size;
   guint8 *all;
@@ -358,7 +397,8 @@ remember_chunk (SpyStackWalker  *self,
       g_free (all);
       return FALSE;
     }
-  spy_memory_remember (self->memory, chunk, g_bytes_new_take (all, size));
+  bytes = g_bytes_new_take (all, size);
+  spy_memory_remember (self->memory, chunk, bytes);
   return TRUE;
 }
 
@@ -620,16 +660,66 @@ fill_active (SpyStackWalker *self,
     }
 }
 
-GPtrArray *
-spy_stack_walker_sample (SpyStackWalker  *self,
-                         GError         **error)
+/* Re-reads the identity of every cached code object this sample used, in
+ * one call; those that changed are dropped. TRUE when all were current. */
+static gboolean
+check_cached_codes (SpyStackWalker *self)
+{
+  g_autofree SpyReadOp *ops = NULL;
+  g_autofree guint8 *now = NULL;
+  gint64 start, len;
+  gboolean current = TRUE;
+
+  if (self->to_check->len == 0)
+    return TRUE;
+  identity_span (&self->layout, &start, &len);
+  ops = g_new (SpyReadOp, self->to_check->len);
+  now = g_malloc (self->to_check->len * len);
+  for (guint i = 0; i < self->to_check->len; i++)
+    {
+      SpyCode *code = g_ptr_array_index (self->to_check, i);
+
+      ops[i] = (SpyReadOp) { code->addr + start, now + i * len, len };
+    }
+
+  if (!spy_memory_readv (self->memory, ops, self->to_check->len, NULL))
+    {
+      /* One of them is gone: drop them all and read them again. */
+      for (guint i = 0; i < self->to_check->len; i++)
+        g_hash_table_remove (self->codes, &((SpyCode *) g_ptr_array_index (self->to_check, i))->addr);
+      current = FALSE;
+    }
+  else
+    {
+      for (guint i = 0; i < self->to_check->len; i++)
+        {
+          SpyCode *code = g_ptr_array_index (self->to_check, i);
+
+          if (memcmp (code->identity, now + i * len, len) != 0)
+            {
+              g_hash_table_remove (self->codes, &code->addr);
+              current = FALSE;
+            }
+        }
+    }
+  if (!current)
+    self->generation++;
+  g_ptr_array_set_size (self->to_check, 0);
+  return current;
+}
+
+static GPtrArray *
+sample_once (SpyStackWalker  *self,
+             gboolean        *codes_current,
+             GError         **error)
 {
   g_autoptr(GPtrArray) stacks = g_ptr_array_new_with_free_func ((GDestroyNotify) spy_thread_stack_free);
   guint64 interp;
   gboolean ok;
 
-  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
-
+  self->sample_no++;
+  g_ptr_array_set_size (self->to_check, 0);
+  *codes_current = TRUE;
   if (!spy_memory_read_ptr (self->memory, self->runtime + self->layout.runtime_interpreters_head,
                             &interp, error))
     return NULL;
@@ -647,9 +737,45 @@ spy_stack_walker_sample (SpyStackWalker  *self,
       ok = sample_interpreter (self, interp, stacks, error) &&
            spy_memory_read_ptr (self->memory, interp + self->layout.interp_next, &interp, error);
     }
+  if (ok)
+    *codes_current = check_cached_codes (self);
+  g_ptr_array_set_size (self->to_check, 0);
   spy_memory_forget (self->memory);
   if (!ok)
     return NULL;
+  return g_steal_pointer (&stacks);
+}
+
+GPtrArray *
+spy_stack_walker_sample (SpyStackWalker  *self,
+                         GError         **error)
+{
+  g_autoptr(GPtrArray) stacks = NULL;
+  gboolean codes_current = FALSE;
+
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
+
+  /* Emptied between samples only: the last sample's frames point into it. */
+  if (g_hash_table_size (self->codes) >= MAX_CACHED_CODES)
+    {
+      g_hash_table_remove_all (self->codes);
+      self->generation++;
+    }
+
+  /* A cached code object that was freed and replaced makes the sample
+   * wrong: read it once more with those entries dropped. */
+  for (guint attempt = 0; attempt < 2 && !codes_current; attempt++)
+    {
+      g_clear_pointer (&stacks, g_ptr_array_unref);
+      if (!(stacks = sample_once (self, &codes_current, error)))
+        return NULL;
+    }
+  if (!codes_current)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_GARBAGE,
+                   "Code objects changed while we read them");
+      return NULL;
+    }
 
   fill_active (self, stacks);
   return g_steal_pointer (&stacks);
@@ -751,4 +877,18 @@ spy_stack_walker_read_thread_names (SpyStackWalker  *self,
   ok = read_thread_names (self, stacks, error);
   spy_memory_forget (self->memory);
   return ok;
+}
+
+guint
+spy_stack_walker_get_generation (SpyStackWalker *self)
+{
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
+  return self->generation;
+}
+
+SpyTarget *
+spy_stack_walker_get_target (SpyStackWalker *self)
+{
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
+  return self->target;
 }

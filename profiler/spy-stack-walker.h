@@ -29,6 +29,11 @@ typedef struct _SpyCode {
   char         *filename;     /* co_filename */
   int           firstlineno;  /* co_firstlineno */
   SpyLineTable *lines;
+  /* What identifies the code object at addr, re-read to catch a freed code
+   * object whose address now holds another one. */
+  guint8        identity[64];
+  guint         identity_len;
+  guint64       checked_in;   /* the sample that last confirmed it */
 } SpyCode;
 
 typedef struct {
@@ -68,6 +73,11 @@ GPtrArray      *spy_stack_walker_sample       (SpyStackWalker        *self,
 gboolean        spy_stack_walker_read_thread_names (SpyStackWalker  *self,
                                                     GPtrArray       *stacks,
                                                     GError         **error);
+
+/* Changes whenever cached SpyCode pointers were freed: callers that keep
+ * their own maps keyed by SpyCode must drop them. */
+guint           spy_stack_walker_get_generation (SpyStackWalker      *self);
+SpyTarget      *spy_stack_walker_get_target   (SpyStackWalker        *self);
 
 void            spy_thread_stack_free         (SpyThreadStack        *stack);
 

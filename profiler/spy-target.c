@@ -436,6 +436,20 @@ open_target (GPid     pid,
   return g_steal_pointer (&self);
 }
 
+/* Gone, or about to be: an exiting process drops its memory map before it
+ * becomes a zombie, so give it a moment. */
+static gboolean
+process_is_exiting (GPid pid)
+{
+  for (int i = 0; i < 10; i++)
+    {
+      if (spy_process_is_gone (pid))
+        return TRUE;
+      g_usleep (5000);
+    }
+  return FALSE;
+}
+
 SpyTarget *
 spy_target_open (GPid     pid,
                  GError **error)
@@ -449,7 +463,7 @@ spy_target_open (GPid     pid,
   /* A process that exits while we look at it fails in many ways (files
    * vanish, reads are refused): say what happened, not what failed. */
   if (!g_error_matches (local_error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NO_SUCH_PROCESS) &&
-      spy_process_is_gone (pid))
+      process_is_exiting (pid))
     g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED,
                  "Process %d exited while Spyglass was opening it", (int) pid);
   else

@@ -219,9 +219,9 @@ failed:
   return spy_cli_exit_code (error);
 }
 
-static gboolean
-parse_pid (const char *text,
-           GPid       *pid)
+gboolean
+spy_cli_parse_pid (const char *text,
+                   GPid       *pid)
 {
   guint64 value;
 
@@ -261,7 +261,7 @@ spy_cli_dump (int    argc,
       fprintf (stderr, "spyglass dump: which process? Give its pid with -p PID\n");
       return SPY_EXIT_USAGE;
     }
-  if (!parse_pid (pid_text, &pid))
+  if (!spy_cli_parse_pid (pid_text, &pid))
     {
       fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
       return SPY_EXIT_USAGE;

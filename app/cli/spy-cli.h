@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* spy-cli.h: the headless commands (dump, and later record, top, convert) */
+/* spy-cli.h: the headless commands: dump, record, top, convert */
 #pragma once
 
+#include <gio/gio.h>
+
+#include "spy-sampler.h"
 #include "spy-stack-walker.h"
 #include "spy-target.h"
 
@@ -18,19 +21,43 @@ typedef enum {
   SPY_EXIT_TARGET_EXITED = 6,
 } SpyExitCode;
 
-int  spy_cli_dump         (int      argc,
-                           char   **argv);
-int  spy_cli_demo         (int      argc,
-                           char   **argv);
-/* The exit code for an error from the engine. */
-GPtrArray *spy_cli_read_stacks (SpyStackWalker *walker,
-                                SpyTarget      *target,
-                                GError                **error);
-/* The exit code for an error from the engine. */
-int  spy_cli_exit_code    (const GError *error);
-/* Path of the bundled demo workload, or NULL. */
-char *spy_cli_find_demo   (void);
-
 extern const char *spy_cli_exit_codes_help;
+
+int         spy_cli_dump         (int argc, char **argv);
+int         spy_cli_demo         (int argc, char **argv);
+int         spy_cli_record       (int argc, char **argv);
+int         spy_cli_top          (int argc, char **argv);
+int         spy_cli_convert      (int argc, char **argv);
+
+/* Every stack of @target, retrying reads the running target tore. */
+GPtrArray  *spy_cli_read_stacks  (SpyStackWalker  *walker,
+                                  SpyTarget       *target,
+                                  GError         **error);
+/* The exit code for an error from the engine. */
+int         spy_cli_exit_code    (const GError    *error);
+/* Path of the bundled demo workload, or NULL. */
+char       *spy_cli_find_demo    (void);
+/* "123" → 123; FALSE for anything but a positive pid. */
+gboolean    spy_cli_parse_pid    (const char      *text,
+                                  GPid            *pid);
+
+/* A target given as -p PID or as a command to start (after "--"). */
+typedef struct {
+  GPid         pid;
+  GSubprocess *child;          /* when we started it */
+} SpyCliTarget;
+
+/* Starts @command when given, and waits until it runs Python. */
+gboolean    spy_cli_target_init  (SpyCliTarget    *target,
+                                  GPid             pid,
+                                  char           **command,
+                                  GError         **error);
+/* Starts @sampler on the target; for a command just started, retries while
+ * it is still becoming Python (a shell wrapper, say). */
+gboolean    spy_cli_target_start (SpyCliTarget    *target,
+                                  SpySampler      *sampler,
+                                  GError         **error);
+/* Ends a child we started (SIGINT, then SIGKILL), leaves others alone. */
+void        spy_cli_target_clear (SpyCliTarget    *target);
 
 G_END_DECLS

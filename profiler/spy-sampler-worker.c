@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-sampler-worker.c: the sampler's worker thread and the batches it hands over */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "spy-sampler-worker.h"
+#include "spy-stack-walker.h"
+
+/* Batches go to the main thread at most this often. */
+#define FLUSH_INTERVAL_NS (100 * G_GINT64_CONSTANT (1000000))
+/* Thread names are read again this often (threads get renamed). */
+#define NAMES_INTERVAL_NS (1000 * G_GINT64_CONSTANT (1000000))
+/* New child processes are looked for this often (--subprocesses). */
+#define CHILDREN_INTERVAL_NS (500 * G_GINT64_CONSTANT (1000000))
+/* A child that is not (yet) readable as Python is tried for this long. */
+#define CHILD_RETRY_NS (5000 * G_GINT64_CONSTANT (1000000))
+
+/* One process being sampled. */
+typedef struct {
+  GPid            pid;
+  SpyStackWalker *walker;
+  guint           generation;
+  GHashTable     *frame_ids;    /* (SpyCode*, line) → worker frame id */
+  gint64          names_read_at;
+} Process;
+
+typedef struct {
+  gint64          pid;
+  guint64         thread_id;
+  guint32         index;
+  gint64          native_id;
+  char           *name;
+} ThreadInfo;
+
+struct _SpyWorker {
+  gatomicrefcount  ref_count;
+
+  SpyWorkerConfig  config;
+  GMainContext    *context;
+  SpyWorkerNotify  notify;
+  gpointer         owner;        /* main thread only */
+
+  GMutex           mutex;
+  GCond            cond;
+  gboolean         stop;
+  gboolean         paused;
+  GQueue           batches;      /* SpyBatch, under mutex */
+
+  /* Worker thread only, from here on. */
+  GPid             root_pid;
+  GPtrArray       *processes;    /* Process */
+  GHashTable      *not_python;   /* pid → first seen (ns): children we gave up on */
+  SpyProfile      *interned;     /* frames and stacks in worker ids; no samples */
+  guint            sent_frames;
+  guint            sent_stacks;
+  GHashTable      *threads;      /* "pid:thread_id" → ThreadInfo */
+  guint32          n_threads;
+  SpyBatch        *batch;
+  guint64          taken, late, failed;
+};
+
+static void
+process_free (gpointer data)
+{
+  Process *process = data;
+
+  g_clear_object (&process->walker);
+  g_clear_pointer (&process->frame_ids, g_hash_table_unref);
+  g_free (process);
+}
+
+static void
+thread_info_free (gpointer data)
+{
+  ThreadInfo *info = data;
+
+  g_free (info->name);
+  g_free (info);
+}
+
+static void
+batch_frame_clear (gpointer data)
+{
+  SpyBatchFrame *frame = data;
+
+  g_free (frame->function);
+  g_free (frame->file);
+}
+
+static void
+batch_thread_clear (gpointer data)
+{
+  g_free (((SpyBatchThread *) data)->name);
+}
+
+static SpyBatch *
+batch_new (void)
+{
+  SpyBatch *batch = g_new0 (SpyBatch, 1);
+
+  batch->frames = g_array_new (FALSE, FALSE, sizeof (SpyBatchFrame));
+  g_array_set_clear_func (batch->frames, batch_frame_clear);
+  batch->stacks = g_array_new (FALSE, FALSE, sizeof (SpyProfileStack));
+  batch->threads = g_array_new (FALSE, FALSE, sizeof (SpyBatchThread));
+  g_array_set_clear_func (batch->threads, batch_thread_clear);
+  batch->samples = g_array_new (FALSE, FALSE, sizeof (SpyBatchSample));
+  return batch;
+}
+
+void
+spy_batch_free (SpyBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_array_unref (batch->frames);
+  g_array_unref (batch->stacks);
+  g_array_unref (batch->threads);
+  g_array_unref (batch->samples);
+  g_clear_error (&batch->error);
+  g_free (batch);
+}
+
+static Process *
+process_new (SpyTarget *target)
+{
+  Process *process = g_new0 (Process, 1);
+
+  process->pid = spy_target_get_pid (target);
+  process->walker = spy_stack_walker_new_for_target (target);
+  process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  process->names_read_at = 0;  /* monotonic time is never near 0 */
+  return process;
+}
+
+SpyWorker *
+spy_worker_new (SpyTarget             *target,
+                const SpyWorkerConfig *config,
+                SpyWorkerNotify        notify,
+                gpointer               owner)
+{
+  SpyWorker *self = g_new0 (SpyWorker, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->config = *config;
+  self->config.rate = CLAMP (config->rate, 1, SPY_SAMPLER_MAX_RATE);
+  self->context = g_main_context_ref_thread_default ();
+  self->notify = notify;
+  self->owner = owner;
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->batches);
+  self->root_pid = spy_target_get_pid (target);
+  self->processes = g_ptr_array_new_with_free_func (process_free);
+  g_ptr_array_add (self->processes, process_new (target));
+  self->not_python = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->interned = spy_profile_new ();
+  self->threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, thread_info_free);
+  self->batch = batch_new ();
+  return self;
+}
+
+SpyWorker *
+spy_worker_ref (SpyWorker *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+spy_worker_unref (SpyWorker *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_queue_clear_full (&self->batches, (GDestroyNotify) spy_batch_free);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  g_main_context_unref (self->context);
+  g_ptr_array_unref (self->processes);
+  g_hash_table_unref (self->not_python);
+  g_object_unref (self->interned);
+  g_hash_table_unref (self->threads);
+  spy_batch_free (self->batch);
+  g_free (self);
+}
+
+void
+spy_worker_disown (SpyWorker *self)
+{
+  self->owner = NULL;
+}
+
+void
+spy_worker_request_stop (SpyWorker *self)
+{
+  g_mutex_lock (&self->mutex);
+  self->stop = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+spy_worker_set_paused (SpyWorker *self,
+                       gboolean   paused)
+{
+  g_mutex_lock (&self->mutex);
+  self->paused = paused;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+SpyBatch *
+spy_worker_pop_batch (SpyWorker *self)
+{
+  SpyBatch *batch;
+
+  g_mutex_lock (&self->mutex);
+  batch = g_queue_pop_head (&self->batches);
+  g_mutex_unlock (&self->mutex);
+  return batch;
+}
+
+static gboolean
+dispatch_on_main (gpointer data)
+{
+  SpyWorker *self = data;
+
+  if (self->owner != NULL)
+    self->notify (self->owner);
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+/* Hands the current batch over, with everything interned since the last. */
+static void
+flush (SpyWorker *self,
+       gint64     elapsed_ns,
+       gboolean   last)
+{
+  SpyBatch *batch = self->batch;
+
+  for (; self->sent_frames < spy_profile_get_n_frames (self->interned); self->sent_frames++)
+    {
+      const SpyProfileFrame *f = spy_profile_get_frame (self->interned, self->sent_frames);
+      SpyBatchFrame frame = {
+        g_strdup (spy_profile_get_string (self->interned, f->function)),
+        g_strdup (spy_profile_get_string (self->interned, f->file)),
+        f->line, f->kind,
+      };
+      g_array_append_val (batch->frames, frame);
+    }
+  for (; self->sent_stacks < spy_profile_get_n_stacks (self->interned); self->sent_stacks++)
+    g_array_append_vals (batch->stacks, spy_profile_get_stack (self->interned, self->sent_stacks), 1);
+
+  batch->samples_taken = self->taken;
+  batch->samples_late = self->late;
+  batch->samples_failed = self->failed;
+  batch->elapsed_us = elapsed_ns / 1000;
+  batch->last = last;
+
+  g_mutex_lock (&self->mutex);
+  g_queue_push_tail (&self->batches, batch);
+  g_mutex_unlock (&self->mutex);
+  self->batch = batch_new ();
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, dispatch_on_main,
+                              spy_worker_ref (self), (GDestroyNotify) spy_worker_unref);
+}
+
+static ThreadInfo *
+lookup_thread (SpyWorker            *self,
+               GPid                  pid,
+               const SpyThreadStack *stack,
+               gboolean              create)
+{
+  char key[64];
+  ThreadInfo *info;
+
+  g_snprintf (key, sizeof key, "%d:%" G_GUINT64_FORMAT, (int) pid, stack->thread_id);
+  info = g_hash_table_lookup (self->threads, key);
+  if (info == NULL && create)
+    {
+      SpyBatchThread announce = { 0 };
+
+      info = g_new0 (ThreadInfo, 1);
+      info->pid = pid;
+      info->thread_id = stack->thread_id;
+      info->index = self->n_threads++;
+      info->native_id = stack->native_id;
+      info->name = g_strdup (stack->name);
+      g_hash_table_insert (self->threads, g_strdup (key), info);
+
+      announce.index = info->index;
+      announce.pid = pid;
+      announce.thread_id = info->thread_id;
+      announce.native_id = info->native_id;
+      announce.name = g_strdup (info->name ? info->name : "");
+      g_array_append_val (self->batch->threads, announce);
+    }
+  return info;
+}
+
+/* Names and native ids: read when a thread is new, and every so often. */
+static void
+update_thread_names (SpyWorker *self,
+                     Process   *process,
+                     GPtrArray *stacks,
+                     gint64     now)
+{
+  gboolean unknown = FALSE;
+
+  for (guint i = 0; i < stacks->len && !unknown; i++)
+    unknown = lookup_thread (self, process->pid, g_ptr_array_index (stacks, i), FALSE) == NULL;
+  if (!unknown && now - process->names_read_at < NAMES_INTERVAL_NS)
+    return;
+
+  process->names_read_at = now;
+  spy_stack_walker_read_thread_names (process->walker, stacks, NULL);
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      ThreadInfo *info = lookup_thread (self, process->pid, stack, FALSE);
+
+      if (info == NULL || stack->name == NULL || g_strcmp0 (info->name, stack->name) == 0)
+        continue;
+      g_free (info->name);
+      info->name = g_strdup (stack->name);
+      if (stack->native_id != 0)
+        info->native_id = stack->native_id;
+      {
+        SpyBatchThread rename = { info->index, info->pid, info->thread_id, info->native_id,
+                                  g_strdup (info->name) };
+        g_array_append_val (self->batch->threads, rename);
+      }
+    }
+}
+
+/* The worker frame id for (code, line); interned once per pair. */
+static guint32
+frame_id (SpyWorker      *self,
+          Process        *process,
+          const SpyFrame *frame)
+{
+  guint64 key[2] = { GPOINTER_TO_SIZE (frame->code), (guint64) (guint32) frame->line };
+  guint64 hashed = key[0] * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ key[1];
+  gpointer found;
+  guint32 id;
+
+  /* Keyed by a hash of both: on a collision compare the real frame. */
+  if (g_hash_table_lookup_extended (process->frame_ids, &hashed, NULL, &found))
+    {
+      const SpyProfileFrame *f;
+
+      id = GPOINTER_TO_UINT (found);
+      f = spy_profile_get_frame (self->interned, id);
+      if (f->line == frame->line &&
+          strcmp (spy_profile_get_string (self->interned, f->function), frame->code->function) == 0 &&
+          strcmp (spy_profile_get_string (self->interned, f->file), frame->code->filename) == 0)
+        return id;
+    }
+  id = spy_profile_intern_frame (self->interned, frame->code->function, frame->code->filename,
+                                 frame->line, SPY_FRAME_PYTHON);
+  g_hash_table_insert (process->frame_ids, g_memdup2 (&hashed, sizeof hashed), GUINT_TO_POINTER (id));
+  return id;
+}
+
+static void
+add_stack (SpyWorker            *self,
+           Process              *process,
+           const SpyThreadStack *stack,
+           gint64                elapsed_ns)
+{
+  ThreadInfo *info = lookup_thread (self, process->pid, stack, TRUE);
+  SpyBatchSample sample;
+  guint32 id = SPY_STACK_ROOT;
+
+  /* Outermost first into the trie. */
+  for (guint j = stack->frames->len; j > 0; j--)
+    id = spy_profile_intern_stack (self->interned, id,
+                                   frame_id (self, process, &g_array_index (stack->frames, SpyFrame, j - 1)));
+  if (id == SPY_STACK_ROOT)
+    return;  /* a thread with no Python frames (starting or ending) */
+
+  sample.time_us = elapsed_ns / 1000;
+  sample.thread = info->index;
+  sample.stack = id;
+  sample.flags = (stack->active ? 0 : SPY_SAMPLE_IDLE) | (stack->gil ? SPY_SAMPLE_GIL : 0);
+  g_array_append_val (self->batch->samples, sample);
+}
+
+/* SIGSTOP the target while reading it, for an exact snapshot. */
+static gboolean
+stop_target (GPid pid)
+{
+  char path[64];
+
+  if (kill (pid, SIGSTOP) != 0)
+    return FALSE;
+  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autofree char *stat = NULL;
+      const char *paren;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        return TRUE;
+      paren = strrchr (stat, ')');
+      if (paren != NULL && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't'))
+        return TRUE;
+      g_usleep (10);
+    }
+  return TRUE;
+}
+
+/* Samples one process; FALSE when it has exited. */
+static gboolean
+sample_process (SpyWorker *self,
+                Process   *process,
+                gint64     now,
+                gint64     elapsed_ns)
+{
+  g_autoptr(GPtrArray) stacks = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean stopped = FALSE;
+
+  if (self->config.blocking)
+    stopped = stop_target (process->pid);
+  stacks = spy_stack_walker_sample (process->walker, &error);
+  if (stacks != NULL)
+    update_thread_names (self, process, stacks, now);
+  if (stopped)
+    kill (process->pid, SIGCONT);
+
+  if (stacks == NULL)
+    {
+      if (spy_process_is_gone (process->pid))
+        return FALSE;
+      self->failed++;
+      return TRUE;
+    }
+
+  if (spy_stack_walker_get_generation (process->walker) != process->generation)
+    {
+      process->generation = spy_stack_walker_get_generation (process->walker);
+      g_hash_table_remove_all (process->frame_ids);
+    }
+
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      ThreadInfo *info = lookup_thread (self, process->pid, stack, FALSE);
+
+      /* ≤3.10 learn native ids from the threading module, not the walk. */
+      if (stack->native_id == 0 && info != NULL && info->native_id != 0)
+        {
+          stack->native_id = info->native_id;
+          stack->active = spy_target_thread_is_running (spy_stack_walker_get_target (process->walker),
+                                                        stack->native_id);
+        }
+      if (!self->config.idle && !stack->active)
+        continue;
+      if (self->config.gil_only && !stack->gil)
+        continue;
+      add_stack (self, process, stack, elapsed_ns);
+    }
+  return TRUE;
+}
+
+/* Parent pid of every process, for finding descendants. */
+static GHashTable *
+read_parents (void)
+{
+  GHashTable *parents = g_hash_table_new (g_direct_hash, g_direct_equal);
+  DIR *proc = opendir ("/proc");
+  struct dirent *entry;
+
+  if (proc == NULL)
+    return parents;
+  while ((entry = readdir (proc)) != NULL)
+    {
+      char path[300];
+      char buf[512];
+      FILE *file;
+      size_t n;
+      const char *paren;
+      int ppid;
+
+      if (!g_ascii_isdigit (entry->d_name[0]))
+        continue;
+      g_snprintf (path, sizeof path, "/proc/%s/stat", entry->d_name);
+      if ((file = fopen (path, "re")) == NULL)
+        continue;
+      n = fread (buf, 1, sizeof buf - 1, file);
+      fclose (file);
+      buf[n] = '\0';
+      paren = strrchr (buf, ')');
+      if (paren != NULL && sscanf (paren + 2, "%*c %d", &ppid) == 1)
+        g_hash_table_insert (parents, GINT_TO_POINTER (atoi (entry->d_name)), GINT_TO_POINTER (ppid));
+    }
+  closedir (proc);
+  return parents;
+}
+
+static gboolean
+is_descendant (GHashTable *parents,
+               int         pid,
+               int         root)
+{
+  for (int i = 0; i < 64 && pid > 1; i++)
+    {
+      pid = GPOINTER_TO_INT (g_hash_table_lookup (parents, GINT_TO_POINTER (pid)));
+      if (pid == root)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_sampled (SpyWorker *self,
+            int        pid)
+{
+  for (guint i = 0; i < self->processes->len; i++)
+    if (((Process *) g_ptr_array_index (self->processes, i))->pid == pid)
+      return TRUE;
+  return FALSE;
+}
+
+/* --subprocesses: start sampling descendants that are Python. */
+static void
+find_children (SpyWorker *self,
+               gint64     now)
+{
+  g_autoptr(GHashTable) parents = read_parents ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, parents);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      int pid = GPOINTER_TO_INT (key);
+      gint64 pid64 = pid, *first_seen;
+      g_autoptr(SpyTarget) target = NULL;
+
+      if (is_sampled (self, pid) || !is_descendant (parents, pid, self->root_pid))
+        continue;
+      first_seen = g_hash_table_lookup (self->not_python, &pid64);
+      if (first_seen != NULL && now - *first_seen > CHILD_RETRY_NS)
+        continue;
+      if ((target = spy_target_open (pid, NULL)) != NULL)
+        {
+          g_ptr_array_add (self->processes, process_new (target));
+          g_hash_table_remove (self->not_python, &pid64);
+        }
+      else if (first_seen == NULL)
+        g_hash_table_insert (self->not_python, g_memdup2 (&pid64, sizeof pid64),
+                             g_memdup2 (&now, sizeof now));
+    }
+}
+
+/* Waits while paused; FALSE when asked to stop. */
+static gboolean
+wait_while_paused (SpyWorker *self,
+                   gboolean  *was_paused)
+{
+  gboolean go_on;
+
+  g_mutex_lock (&self->mutex);
+  *was_paused = FALSE;
+  while (self->paused && !self->stop)
+    {
+      *was_paused = TRUE;
+      g_cond_wait (&self->cond, &self->mutex);
+    }
+  go_on = !self->stop;
+  g_mutex_unlock (&self->mutex);
+  return go_on;
+}
+
+gpointer
+spy_worker_run (gpointer data)
+{
+  SpyWorker *self = data;
+  gint64 period = G_GINT64_CONSTANT (1000000000) / self->config.rate;
+  gint64 start = now_ns (), next = start, last_flush = start, last_children = 0;
+  gint64 elapsed = 0;
+  gboolean exited = FALSE, was_paused;
+
+  while (wait_while_paused (self, &was_paused))
+    {
+      struct timespec ts;
+      gint64 now;
+
+      if (was_paused)
+        next = now_ns ();
+      next += period;
+      ts.tv_sec = next / G_GINT64_CONSTANT (1000000000);
+      ts.tv_nsec = next % G_GINT64_CONSTANT (1000000000);
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+
+      /* Behind schedule: count the ticks we missed and skip them. */
+      now = now_ns ();
+      if (now - next >= period)
+        {
+          gint64 missed = (now - next) / period;
+
+          self->late += missed;
+          next += missed * period;
+        }
+      elapsed = now - start;
+      self->taken++;
+
+      if (self->config.subprocesses && now - last_children >= CHILDREN_INTERVAL_NS)
+        {
+          find_children (self, now);
+          last_children = now;
+        }
+      for (guint i = self->processes->len; i > 0; i--)
+        if (!sample_process (self, g_ptr_array_index (self->processes, i - 1), now, elapsed))
+          {
+            if (i == 1)
+              exited = TRUE;  /* the target itself */
+            else
+              g_ptr_array_remove_index (self->processes, i - 1);
+          }
+      if (exited)
+        break;
+
+      if (now - last_flush >= FLUSH_INTERVAL_NS)
+        {
+          flush (self, elapsed, FALSE);
+          last_flush = now;
+        }
+      if (self->config.duration_us > 0 && (guint64) elapsed / 1000 >= self->config.duration_us)
+        break;
+    }
+
+  self->batch->exited = exited;
+  flush (self, elapsed, TRUE);
+  spy_worker_unref (self);
+  return NULL;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""How much does recording slow the target? The same fixed work, alone and
+under `spyglass record` at 100 Hz and 1000 Hz, interleaved, medians of 5."""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+spyglass, python, work = sys.argv[1], sys.argv[2], sys.argv[3]
+if not os.access(python, os.X_OK):
+    print("SKIP: %s is not installed" % python)
+    sys.exit(77)
+
+
+def run(rate, tmp):
+    target = subprocess.Popen([python, work], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert target.stdout.readline().strip() == "ready"
+    rec = None
+    if rate:
+        rec = subprocess.Popen([spyglass, "record", "-r", str(rate), "-o", os.path.join(tmp, "b.spyprof"),
+                                "-p", str(target.pid)], stderr=subprocess.DEVNULL)
+        import time
+        time.sleep(0.3)
+    target.stdin.write("go\n")
+    target.stdin.flush()
+    seconds = float(target.stdout.readline())
+    target.wait()
+    if rec:
+        rec.wait(timeout=30)
+    return seconds
+
+
+times = {0: [], 100: [], 1000: []}
+with tempfile.TemporaryDirectory() as tmp:
+    for _ in range(5):
+        for rate in times:
+            times[rate].append(run(rate, tmp))
+alone = statistics.median(times[0])
+print("python %s, fixed work on 4 threads 100 frames deep" % python)
+print("  alone:     %.3f s (median of 5)" % alone)
+for rate in (100, 1000):
+    m = statistics.median(times[rate])
+    print("  %4d Hz:   %.3f s, slowdown %+.2f %%" % (rate, m, 100 * (m / alone - 1)))

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Tests of `spyglass record` against real interpreters.
+
+  accuracy    a 70/30 CPU split between hot() and cold(), measured by the
+              workload itself, must be measured within 3 points (with enough
+              samples that 3 points are at least 5 standard errors)
+  idle / gil  which threads' samples are kept
+  killed      the target SIGKILLed mid-recording: the file is written and loads
+  subprocesses  a multiprocessing pool's children appear under their pids
+  bad-output  an unwritable output path fails before sampling starts
+"""
+
+import argparse
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SKIP = 77
+
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def require_python(python, version):
+    if os.access(python, os.X_OK):
+        return
+    required = os.environ.get("SPY_REQUIRE_PYTHONS", "").split()
+    if version in required:
+        raise Failure("%s (Python %s) is required by SPY_REQUIRE_PYTHONS but missing" % (python, version))
+    raise Skip("%s is not installed" % python)
+
+
+def record(spyglass, args, timeout=60):
+    command = [spyglass, "record"] + args
+    log("running: %s" % " ".join(command))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    stdout = result.stdout.decode("utf-8", "replace")
+    stderr = result.stderr.decode("utf-8", "replace")
+    log("exit %d; stderr: %s" % (result.returncode, stderr.strip()))
+    if result.returncode < 0:
+        raise Failure("spyglass died of signal %d" % -result.returncode)
+    return result.returncode, stdout, stderr
+
+
+def frame_function(frame):
+    """'hot (/path/file.py)' → 'hot'."""
+    return frame.rsplit(" (", 1)[0]
+
+
+def load_collapsed(path):
+    """Collapsed stacks recorded with --threads: {thread name: {leaf function: samples}}."""
+    threads = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            stack, count = line.rstrip("\n").rsplit(" ", 1)
+            frames = stack.split(";")
+            if not frames[0].startswith("thread ("):
+                raise Failure("no thread root frame in %r" % line)
+            name = frames[0][len("thread ("):-1]
+            counts = threads.setdefault(name, {})
+            leaf = frame_function(frames[-1])
+            counts[leaf] = counts.get(leaf, 0) + int(count)
+    return threads
+
+
+def truth_from(stdout):
+    for line in stdout.splitlines():
+        if line.startswith("TRUTH "):
+            return json.loads(line[len("TRUTH "):])
+    raise Failure("the workload printed no truth; its output was:\n%s" % stdout)
+
+
+def case_accuracy(spyglass, python, version, n_threads):
+    """One thread: only running samples, against its CPU-time split. Four
+    threads share one GIL, so each waits most of the time: --idle keeps
+    every thread's samples, against its wall-time split (waits included);
+    a short switch interval keeps those waits from making long runs."""
+    require_python(python, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "accuracy.txt")
+        extra = ["--idle"] if n_threads > 1 else []
+        workload = [python, os.path.join(HERE, "accuracy_workload.py"), "--threads", str(n_threads)]
+        if n_threads > 1:
+            workload += ["--switch-interval", "0.0002"]
+        code, stdout, _ = record(spyglass, ["-r", "1000", "-d", "8", "--function", "--threads", "-o", out] +
+                                 extra + ["--"] + workload)
+        if code != 0:
+            raise Failure("record failed")
+        truth = truth_from(stdout)
+        profiles = load_collapsed(out)
+    suffix = "_wall" if n_threads > 1 else ""
+    for name, spent in sorted(truth.items()):
+        true_hot = spent["hot" + suffix] / (spent["hot" + suffix] + spent["cold" + suffix])
+        counts = profiles.get(name)
+        if counts is None:
+            raise Failure("no samples for thread %s; threads: %s" % (name, sorted(profiles)))
+        hot, cold = counts.get("hot", 0), counts.get("cold", 0)
+        n = hot + cold
+        if n == 0:
+            raise Failure("thread %s: no samples in hot() or cold(): %s" % (name, counts))
+        measured = hot / n
+        stderr = math.sqrt(true_hot * (1 - true_hot) / n)
+        log("%s: truth %.2f %% hot, measured %.2f %% of %d samples (±3 points = %.1f standard errors)"
+            % (name, 100 * true_hot, 100 * measured, n, 0.03 / stderr))
+        if 0.03 < 5 * stderr:
+            raise Failure("only %d samples for %s: too few for a ±3 point test (machine overloaded?)" % (n, name))
+        if abs(measured - true_hot) > 0.03:
+            raise Failure("%s: measured %.2f %% hot, truth %.2f %%" % (name, 100 * measured, 100 * true_hot))
+
+
+def case_idle(spyglass, python, version):
+    """The sleeping thread appears only with --idle."""
+    require_python(python, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        for idle in (False, True):
+            out = os.path.join(tmp, "idle-%d.txt" % idle)
+            code, _, _ = record(spyglass, ["-r", "200", "-d", "2", "--threads", "-o", out] + (["--idle"] if idle else []) +
+                                ["--", python, os.path.join(HERE, "accuracy_workload.py")])
+            if code != 0:
+                raise Failure("record failed")
+            profiles = load_collapsed(out)
+            log("--idle=%s: threads %s" % (idle, sorted(profiles)))
+            if ("sleeper" in profiles) != idle:
+                raise Failure("the sleeping thread %s with --idle=%s" %
+                              ("appears" if not idle else "is missing", idle))
+            if "worker-0" not in profiles:
+                raise Failure("the busy thread is missing")
+
+
+def case_gil(spyglass, python, version):
+    """With --gil, only GIL holders: the idle threads never, and never two
+    threads in one tick. Attached after start-up, when the main thread and
+    the sleeper only wait."""
+    require_python(python, version)
+    target = subprocess.Popen([python, os.path.join(HERE, "accuracy_workload.py"), "--threads", "3"],
+                              stdout=subprocess.PIPE)
+    try:
+        if target.stdout.readline().strip() != b"ready":
+            raise Failure("workload did not start")
+        time.sleep(0.2)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "gil.txt")
+            code, _, _ = record(spyglass, ["-r", "200", "-d", "2", "--gil", "--idle", "--threads",
+                                           "-o", out, "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record failed")
+            profiles = load_collapsed(out)
+    finally:
+        target.kill()
+        target.wait()
+    names = sorted(profiles)
+    log("threads with samples under --gil: %s" % names)
+    if "sleeper" in names or "MainThread" in names:
+        raise Failure("a thread that never holds the GIL has samples: %s" % names)
+    if not any(name.startswith("worker-") for name in names):
+        raise Failure("no samples of the busy threads")
+    total = sum(sum(counts.values()) for counts in profiles.values())
+    # 2 s at 200 Hz: at most one holder per tick.
+    if total > 2 * 200 * 1.1:
+        raise Failure("%d samples in 400 ticks: more than one GIL holder per tick" % total)
+
+
+def case_killed(spyglass, python, version):
+    """SIGKILL the target mid-recording, 20 times: the file is always written and loads."""
+    require_python(python, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        for attempt in range(20):
+            target = subprocess.Popen([python, os.path.join(HERE, "accuracy_workload.py"), "--threads", "2"],
+                                      stdout=subprocess.PIPE)
+            if target.stdout.readline().strip() != b"ready":
+                raise Failure("workload did not start")
+            out = os.path.join(tmp, "killed-%d.spyprof" % attempt)
+            rec = subprocess.Popen([spyglass, "record", "-r", "500", "-o", out, "-p", str(target.pid)],
+                                   stderr=subprocess.PIPE)
+            time.sleep(0.2 + 0.02 * attempt)
+            target.kill()
+            target.wait()
+            target.stdout.close()
+            try:
+                _, stderr = rec.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                rec.kill()
+                raise Failure("record did not stop when its target was killed")
+            if rec.returncode != 0:
+                raise Failure("attempt %d: record exited %d: %s" % (attempt, rec.returncode, stderr.decode()))
+            converted = os.path.join(tmp, "killed-%d.txt" % attempt)
+            result = subprocess.run([spyglass, "convert", out, "-o", converted], stderr=subprocess.PIPE)
+            if result.returncode != 0:
+                raise Failure("attempt %d: the saved file does not load: %s" % (attempt, result.stderr.decode()))
+            with open(converted, encoding="utf-8") as f:
+                lines = [l for l in f if l.strip()]
+            if not lines:
+                raise Failure("attempt %d: the saved profile has no samples" % attempt)
+        log("20 recordings of killed targets all saved and loaded")
+
+
+def case_subprocesses(spyglass, python, version):
+    require_python(python, version)
+    script = (
+        "import multiprocessing, os\n"
+        "def burn(n):\n"
+        "    total = 0\n"
+        "    for i in range(n): total += i * i\n"
+        "    return os.getpid()\n"
+        "if __name__ == '__main__':\n"
+        "    with multiprocessing.Pool(2) as pool:\n"
+        "        pids = set(pool.map(burn, [3000000] * 16))\n"
+        "    print('CHILDREN', sorted(pids), flush=True)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "pool.py")
+        with open(path, "w") as f:
+            f.write(script)
+        out = os.path.join(tmp, "pool.spyprof")
+        code, stdout, _ = record(spyglass, ["-r", "200", "--subprocesses", "-o", out, "--", python, path])
+        if code != 0:
+            raise Failure("record failed")
+        children = None
+        for line in stdout.splitlines():
+            if line.startswith("CHILDREN "):
+                children = json.loads(line[len("CHILDREN "):])
+        if not children:
+            raise Failure("the pool printed no children: %s" % stdout)
+        dump = subprocess.run([spyglass, "convert", out, "-o", os.path.join(tmp, "pool.speedscope.json")],
+                              stderr=subprocess.PIPE)
+        if dump.returncode != 0:
+            raise Failure("convert failed: %s" % dump.stderr.decode())
+        # The native file keeps each thread's pid.
+        pids = pids_in_spyprof(out)
+    log("children %s; pids with samples %s" % (children, sorted(pids)))
+    missing = [pid for pid in children if pid not in pids]
+    if missing:
+        raise Failure("no samples from child processes %s" % missing)
+
+
+def pids_in_spyprof(path):
+    import gzip
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        data = json.load(f)
+    threads = data["threads"]
+    samples = data["samples"]["thread"]
+    return {threads[t]["pid"] for t in set(samples)}
+
+
+def case_bad_output(spyglass, python, version):
+    require_python(python, version)
+    start = time.monotonic()
+    code, _, stderr = record(spyglass, ["-d", "5", "-o", "/nonexistent-dir/out.svg", "--", python, "-c",
+                                        "import time; time.sleep(30)"])
+    if code == 0:
+        raise Failure("record succeeded with an unwritable output")
+    if time.monotonic() - start > 3:
+        raise Failure("record sampled before failing on the output path")
+    if "nonexistent-dir" not in stderr:
+        raise Failure("the message does not name the path: %s" % stderr)
+
+
+CASES = {
+    "accuracy-1-thread": lambda s, p, v: case_accuracy(s, p, v, 1),
+    "accuracy-4-threads": lambda s, p, v: case_accuracy(s, p, v, 4),
+    "idle": case_idle,
+    "gil": case_gil,
+    "killed": case_killed,
+    "subprocesses": case_subprocesses,
+    "bad-output": case_bad_output,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--spyglass", required=True)
+    parser.add_argument("--python", required=True)
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--case", required=True, choices=sorted(CASES))
+    args = parser.parse_args()
+    try:
+        CASES[args.case](os.path.abspath(args.spyglass), args.python, args.version)
+    except Skip as skip:
+        log("SKIP: %s" % skip)
+        return SKIP
+    except Failure as failure:
+        log("FAIL: %s" % failure)
+        return 1
+    log("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
