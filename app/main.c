@@ -9,6 +9,11 @@
 
 #include "cli/spy-cli.h"
 
+#if HAVE_GUI
+# include <glib/gi18n.h>
+# include "spy-application.h"
+#endif
+
 static void
 print_usage (FILE *out)
 {
@@ -26,7 +31,9 @@ print_usage (FILE *out)
            "                      Print every thread's current Python stack\n"
            "  spyglass convert IN -o OUT [-f FORMAT]\n"
            "                      Convert between .spyprof, speedscope, collapsed and SVG\n"
-           "  spyglass --demo     Start the bundled demo workload and show its stacks\n"
+           "  spyglass [FILE…]    Open the desktop app (and these profiles)\n"
+           "  spyglass --demo     Start the bundled demo workload and record it live\n"
+           "                      (without a display: record it for a few seconds into an SVG)\n"
            "  spyglass --version  Print the version\n"
            "\n"
            "Run `spyglass COMMAND --help` for a command's options.\n"
@@ -38,16 +45,89 @@ print_usage (FILE *out)
            "%s", spy_cli_exit_codes_help);
 }
 
+#if HAVE_GUI
+/* The desktop app, recording @record_pid when it is not 0. */
+static int
+run_gui (int    argc,
+         char **argv,
+         GPid   record_pid)
+{
+  g_autoptr(SpyApplication) app = NULL;
+
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  app = spy_application_new ();
+  spy_application_set_record_pid (app, record_pid);
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}
+#endif
+
+static gboolean
+is_cli_command (const char *arg)
+{
+  static const char *commands[] = { "dump", "record", "top", "convert", "--version", "--help",
+                                    "-h", "help", "demo", NULL };
+
+  return g_strv_contains (commands, arg);
+}
+
+/* --demo: the demo workload, recorded live in a window, or without a
+ * display for a few seconds into an SVG flamegraph. */
+static int
+run_demo (int    argc,
+          char **argv)
+{
+#if HAVE_GUI
+  if (gtk_init_check ())
+    {
+      g_autofree char *demo = spy_cli_find_demo ();
+      const char *python = g_getenv ("SPYGLASS_DEMO_PYTHON");
+      g_autoptr(GSubprocess) child = NULL;
+      g_autoptr(GError) error = NULL;
+      char *gui_argv[] = { argv[0], NULL };
+      int status;
+
+      if (demo == NULL)
+        {
+          fprintf (stderr, "spyglass: the demo workload (demo/spyglass-demo.py) is not installed\n");
+          return SPY_EXIT_FAILED;
+        }
+      child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python ? python : "python3", demo, "--quiet", NULL);
+      if (child == NULL)
+        {
+          fprintf (stderr, "spyglass: cannot start the demo: %s\n", error->message);
+          return SPY_EXIT_FAILED;
+        }
+      /* Let it become Python (python3 may be a shim) and start its threads. */
+      g_usleep (G_USEC_PER_SEC / 2);
+      status = run_gui (1, gui_argv, (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10));
+      g_subprocess_force_exit (child);
+      g_subprocess_wait (child, NULL, NULL);
+      return status;
+    }
+  fprintf (stderr, "spyglass: no display here (DISPLAY and WAYLAND_DISPLAY are unset or unusable); "
+           "recording the demo without a window instead\n");
+#endif
+  return spy_cli_demo (argc, argv);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
 
-  if (argc < 2)
+  if (argc >= 2 && strcmp (argv[1], "--demo") == 0)
+    return run_demo (argc - 1, argv + 1);
+  if (argc < 2 || !is_cli_command (argv[1]))
     {
+#if HAVE_GUI
+      return run_gui (argc, argv, 0);
+#else
       print_usage (stderr);
       return SPY_EXIT_USAGE;
+#endif
     }
   if (strcmp (argv[1], "dump") == 0)
     return spy_cli_dump (argc - 1, argv + 1);
@@ -57,21 +137,13 @@ main (int    argc,
     return spy_cli_top (argc - 1, argv + 1);
   if (strcmp (argv[1], "convert") == 0)
     return spy_cli_convert (argc - 1, argv + 1);
-  if (strcmp (argv[1], "--demo") == 0 || strcmp (argv[1], "demo") == 0)
+  if (strcmp (argv[1], "demo") == 0)
     return spy_cli_demo (argc - 1, argv + 1);
   if (strcmp (argv[1], "--version") == 0)
     {
       printf ("spyglass %s\n", PACKAGE_VERSION);
       return SPY_EXIT_OK;
     }
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-      strcmp (argv[1], "help") == 0)
-    {
-      print_usage (stdout);
-      return SPY_EXIT_OK;
-    }
-
-  fprintf (stderr, "spyglass: unknown command “%s”\n\n", argv[1]);
-  print_usage (stderr);
-  return SPY_EXIT_USAGE;
+  print_usage (stdout);
+  return SPY_EXIT_OK;
 }

@@ -288,61 +288,32 @@ spy_cli_find_demo (void)
   return NULL;
 }
 
-static volatile sig_atomic_t demo_interrupted;
-
-static void
-on_interrupt (int signum)
-{
-  demo_interrupted = 1;
-}
-
+/* The demo workload, recorded for a few seconds into an SVG flamegraph
+ * (the way to see Spyglass work where there is no display). */
 int
 spy_cli_demo (int    argc,
               char **argv)
 {
   g_autofree char *demo = spy_cli_find_demo ();
-  g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
   const char *python = g_getenv ("SPYGLASS_DEMO_PYTHON");
-  GPid pid;
-  int status = SPY_EXIT_OK;
-  guint rounds = 3;
+  const char *seconds = argc > 1 ? argv[1] : "5";
+  int status;
 
-  if (argc > 1)
-    rounds = (guint) CLAMP (g_ascii_strtoull (argv[1], NULL, 10), 1, 1000);
   if (demo == NULL)
     {
       fprintf (stderr, "spyglass: the demo workload (demo/spyglass-demo.py) is not installed\n");
       return SPY_EXIT_FAILED;
     }
-  if (python == NULL)
-    python = "python3";
+  output = g_build_filename (g_get_tmp_dir (), "spyglass-demo.svg", NULL);
+  {
+    char *record_argv[] = { "record", "-d", (char *) seconds, "-o", output, "--",
+                            (char *) (python ? python : "python3"), demo, "--quiet", NULL };
 
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, demo, NULL);
-  if (child == NULL)
-    {
-      fprintf (stderr, "spyglass: cannot start the demo with %s: %s\n", python, error->message);
-      return SPY_EXIT_FAILED;
-    }
-  pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
-  fprintf (stderr, "spyglass: started the demo workload (pid %d): %s %s\n", (int) pid, python, demo);
-
-  signal (SIGINT, on_interrupt);
-  /* Give it time to start its threads; then show its stacks a few times. */
-  g_usleep (G_USEC_PER_SEC);
-  for (guint i = 0; i < rounds && !demo_interrupted; i++)
-    {
-      if (i > 0)
-        {
-          printf ("\n----\n\n");
-          g_usleep (G_USEC_PER_SEC);
-        }
-      status = dump_pid (pid, FALSE, FALSE);
-      if (status != SPY_EXIT_OK)
-        break;
-    }
-
-  g_subprocess_force_exit (child);
-  g_subprocess_wait (child, NULL, NULL);
+    fprintf (stderr, "spyglass: recording the demo workload (%s) for %s s\n", demo, seconds);
+    status = spy_cli_record (G_N_ELEMENTS (record_argv) - 1, record_argv);
+  }
+  if (status == SPY_EXIT_OK)
+    printf ("The demo's flamegraph: %s (open it in a web browser)\n", output);
   return status;
 }

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-application.c: the desktop app: windows, app actions, settings */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "spy-application.h"
+#include "spy-window.h"
+
+struct _SpyApplication {
+  GtkApplication  parent_instance;
+
+  GSettings      *settings;
+  GPid            record_pid;
+};
+
+G_DEFINE_FINAL_TYPE (SpyApplication, spy_application, GTK_TYPE_APPLICATION)
+
+static const char *css =
+  ".spy-error-banner { background-color: alpha(@error_color, 0.15); }\n";
+
+static void
+spy_application_activate (GApplication *app)
+{
+  SpyApplication *self = SPY_APPLICATION (app);
+  SpyWindow *window = spy_window_new (GTK_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (self->record_pid > 0)
+    {
+      spy_window_record_pid (window, self->record_pid, NULL);
+      self->record_pid = 0;
+    }
+}
+
+static void
+spy_application_open (GApplication  *app,
+                       GFile        **files,
+                       int            n_files,
+                       const char    *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      SpyWindow *window = spy_window_new (GTK_APPLICATION (app));
+
+      gtk_window_present (GTK_WINDOW (window));
+      spy_window_open_file (window, files[i], NULL);
+    }
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  const char *authors[] = { "The Spyglass developers", NULL };
+
+  gtk_show_about_dialog (parent,
+                         "program-name", "Spyglass",
+                         "logo-icon-name", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("See where a running Python program spends its time, without touching it."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+new_window_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  gtk_window_present (GTK_WINDOW (spy_window_new (GTK_APPLICATION (user_data))));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  /* Each window asks about unsaved recordings as it closes. */
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
+
+  for (GList *l = g_list_copy (windows); l != NULL; l = g_list_delete_link (l, l))
+    gtk_window_close (l->data);
+}
+
+static void
+spy_application_startup (GApplication *app)
+{
+  static const GActionEntry entries[] = {
+    { "about", about_action },
+    { "new-window", new_window_action },
+    { "quit", quit_action },
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *search_accels[] = { "<Control>f", NULL };
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (spy_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "view.focus-search", search_accels);
+  gtk_css_provider_load_from_data (provider, css, -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+spy_application_finalize (GObject *object)
+{
+  g_clear_object (&SPY_APPLICATION (object)->settings);
+  G_OBJECT_CLASS (spy_application_parent_class)->finalize (object);
+}
+
+static void
+spy_application_class_init (SpyApplicationClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = spy_application_finalize;
+  G_APPLICATION_CLASS (klass)->activate = spy_application_activate;
+  G_APPLICATION_CLASS (klass)->open = spy_application_open;
+  G_APPLICATION_CLASS (klass)->startup = spy_application_startup;
+}
+
+static void
+spy_application_init (SpyApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Running from the build tree without the schema installed is fine. */
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)) != NULL)
+    self->settings = g_settings_new (APPLICATION_ID);
+}
+
+SpyApplication *
+spy_application_new (void)
+{
+  return g_object_new (SPY_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/io/github/spyglass/Spyglass",
+                       NULL);
+}
+
+void
+spy_application_set_record_pid (SpyApplication *self,
+                                GPid            pid)
+{
+  g_return_if_fail (SPY_IS_APPLICATION (self));
+  self->record_pid = pid;
+}
+
+GSettings *
+spy_application_get_settings (SpyApplication *self)
+{
+  g_return_val_if_fail (SPY_IS_APPLICATION (self), NULL);
+  return self->settings;
+}

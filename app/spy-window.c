@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-window.c: a window: pick a process or open a file, then its profile */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <signal.h>
+
+#include "spy-application.h"
+#include "spy-format.h"
+#include "spy-target.h"
+#include "spy-window.h"
+
+/* How long a launched command may take to become Python. */
+#define LAUNCH_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+struct _SpyWindow {
+  GtkApplicationWindow  parent_instance;
+
+  GtkButton            *record_button;
+  GtkButton            *stop_button;
+  GtkRevealer          *error_revealer;
+  GtkLabel             *error_label;
+  GtkStack             *stack;
+  SpyProcessPicker     *picker;
+  SpyProfileView       *profile_view;
+
+  SpySampler           *sampler;
+  GSubprocess          *child;        /* a command we launched */
+  GFile                *file;         /* where the profile was loaded or saved */
+  gboolean              unsaved;
+  char                 *error_message;
+  guint                 launch_source;
+  gint64                launch_deadline;
+};
+
+G_DEFINE_FINAL_TYPE (SpyWindow, spy_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void
+show_error (SpyWindow  *self,
+            const char *message)
+{
+  g_free (self->error_message);
+  self->error_message = g_strdup (message);
+  /* Messages may quote names from a target or a file: plain text. */
+  gtk_label_set_text (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+}
+
+static void
+update_actions (SpyWindow *self)
+{
+  gboolean recording = self->sampler != NULL && spy_sampler_get_running (self->sampler);
+  gboolean have_profile = spy_profile_view_get_profile (self->profile_view) != NULL;
+  gboolean on_picker = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "picker") == 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), recording);
+  gtk_widget_set_visible (GTK_WIDGET (self->record_button), !recording);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", recording);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", have_profile && !on_picker);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-as", have_profile && !on_picker);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", have_profile && !on_picker);
+}
+
+static void
+update_title (SpyWindow *self)
+{
+  g_autofree char *title = NULL;
+
+  if (self->file != NULL)
+    {
+      g_autofree char *name = g_file_get_basename (self->file);
+      title = g_strdup_printf ("%s%s — Spyglass", self->unsaved ? "• " : "", name);
+    }
+  else if (spy_profile_view_get_profile (self->profile_view) != NULL)
+    title = g_strdup_printf ("%s%s — Spyglass", self->unsaved ? "• " : "", _("Recording"));
+  else
+    title = g_strdup (_("Spyglass"));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+show_page (SpyWindow  *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->stack, name);
+  update_actions (self);
+  update_title (self);
+}
+
+static void
+add_recent (GFile *file)
+{
+  g_autofree char *uri = g_file_get_uri (file);
+
+  gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+}
+
+gboolean
+spy_window_open_file (SpyWindow  *self,
+                      GFile      *file,
+                      GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SpyProfile) profile = NULL;
+  g_autofree char *path = g_file_get_path (file);
+
+  g_return_val_if_fail (SPY_IS_WINDOW (self), FALSE);
+
+  if (path == NULL || !(profile = spy_profile_load (path, &local_error)))
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: %s"), name,
+                                                  local_error ? local_error->message : _("not a local file"));
+
+      show_error (self, message);
+      g_set_error_literal (error, SPY_PROFILE_ERROR, SPY_PROFILE_ERROR_CORRUPT, message);
+      return FALSE;
+    }
+
+  spy_window_stop (self);
+  g_clear_object (&self->sampler);
+  spy_profile_view_set_profile (self->profile_view, profile);
+  g_set_object (&self->file, file);
+  self->unsaved = FALSE;
+  add_recent (file);
+  show_error (self, NULL);
+  show_page (self, "profile");
+  return TRUE;
+}
+
+static void
+on_sampler_running (SpySampler *sampler,
+                    GParamSpec *pspec,
+                    SpyWindow  *self)
+{
+  update_actions (self);
+}
+
+static void
+on_target_exited (SpySampler *sampler,
+                  SpyWindow  *self)
+{
+  g_autofree char *message = g_strdup_printf (_("Process %d exited; the recording has ended."),
+                                              (int) spy_sampler_get_pid (sampler));
+
+  show_error (self, message);
+}
+
+static void
+on_sampler_error (SpySampler   *sampler,
+                  const GError *error,
+                  SpyWindow    *self)
+{
+  show_error (self, error->message);
+}
+
+static void
+start_sampler (SpyWindow  *self,
+               SpySampler *sampler)
+{
+  g_set_object (&self->sampler, sampler);
+  g_signal_connect (sampler, "notify::running", G_CALLBACK (on_sampler_running), self);
+  g_signal_connect (sampler, "target-exited", G_CALLBACK (on_target_exited), self);
+  g_signal_connect (sampler, "error", G_CALLBACK (on_sampler_error), self);
+  spy_profile_view_set_sampler (self->profile_view, sampler);
+  g_clear_object (&self->file);
+  self->unsaved = TRUE;
+  show_error (self, NULL);
+  show_page (self, "profile");
+}
+
+static SpySampler *
+new_sampler (SpyWindow *self,
+             GPid       pid)
+{
+  SpySampler *sampler = spy_sampler_new (pid);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GSettings *settings = app ? spy_application_get_settings (SPY_APPLICATION (app)) : NULL;
+
+  if (settings != NULL)
+    {
+      spy_sampler_set_rate (sampler, g_settings_get_uint (settings, "sample-rate"));
+      spy_sampler_set_idle (sampler, g_settings_get_boolean (settings, "record-idle"));
+    }
+  return sampler;
+}
+
+gboolean
+spy_window_record_pid (SpyWindow  *self,
+                       GPid        pid,
+                       GError    **error)
+{
+  g_autoptr(SpySampler) sampler = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SPY_IS_WINDOW (self), FALSE);
+
+  spy_window_stop (self);
+  sampler = new_sampler (self, pid);
+  if (!spy_sampler_start (sampler, &local_error))
+    {
+      /* Say why in the window, where the person is looking. */
+      show_error (self, local_error->message);
+      spy_process_picker_show_message (self->picker, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  start_sampler (self, sampler);
+  return TRUE;
+}
+
+static gboolean
+try_launch_start (gpointer data)
+{
+  SpyWindow *self = data;
+  g_autoptr(SpySampler) sampler = NULL;
+  g_autoptr(GError) error = NULL;
+  GPid pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (self->child), NULL, 10);
+
+  sampler = new_sampler (self, pid);
+  if (spy_sampler_start (sampler, &error))
+    {
+      self->launch_source = 0;
+      start_sampler (self, sampler);
+      return G_SOURCE_REMOVE;
+    }
+  /* A shell wrapper or a pyenv shim becomes Python a moment later. */
+  if (g_error_matches (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON) &&
+      !spy_process_is_gone (pid) && g_get_monotonic_time () < self->launch_deadline)
+    return G_SOURCE_CONTINUE;
+
+  self->launch_source = 0;
+  show_error (self, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+spy_window_launch (SpyWindow           *self,
+                   const char * const  *argv,
+                   GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SPY_IS_WINDOW (self), FALSE);
+
+  spy_window_stop (self);
+  g_clear_object (&self->child);
+  self->child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &local_error);
+  if (self->child == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not start %s: %s"), argv[0], local_error->message);
+
+      show_error (self, message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  self->launch_deadline = g_get_monotonic_time () + LAUNCH_TIMEOUT_US;
+  g_clear_handle_id (&self->launch_source, g_source_remove);
+  if (try_launch_start (self) == G_SOURCE_CONTINUE)
+    self->launch_source = g_timeout_add (20, try_launch_start, self);
+  return TRUE;
+}
+
+void
+spy_window_stop (SpyWindow *self)
+{
+  g_return_if_fail (SPY_IS_WINDOW (self));
+
+  g_clear_handle_id (&self->launch_source, g_source_remove);
+  if (self->sampler != NULL)
+    spy_sampler_stop (self->sampler);
+  update_actions (self);
+}
+
+static gboolean
+save_profile (SpyWindow  *self,
+              GFile      *file,
+              SpyFormat   format,
+              GError    **error)
+{
+  SpyProfile *profile = spy_profile_view_get_profile (self->profile_view);
+  SpyExportOptions options = SPY_EXPORT_OPTIONS_INIT;
+  g_autofree char *path = g_file_get_path (file);
+
+  if (profile == NULL || path == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("There is no profile to save"));
+      return FALSE;
+    }
+  return spy_profile_save (profile, path, format, &options, error);
+}
+
+gboolean
+spy_window_save_to (SpyWindow  *self,
+                    GFile      *file,
+                    GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SPY_IS_WINDOW (self), FALSE);
+
+  if (!save_profile (self, file, SPY_FORMAT_SPYPROF, &local_error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not save: %s"), local_error->message);
+
+      show_error (self, message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_set_object (&self->file, file);
+  self->unsaved = FALSE;
+  add_recent (file);
+  update_title (self);
+  return TRUE;
+}
+
+SpyProfileView *
+spy_window_get_profile_view (SpyWindow *self)
+{
+  return self->profile_view;
+}
+
+SpyProcessPicker *
+spy_window_get_picker (SpyWindow *self)
+{
+  return self->picker;
+}
+
+const char *
+spy_window_get_error_message (SpyWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->error_revealer) ? self->error_message : NULL;
+}
+
+gboolean
+spy_window_get_unsaved (SpyWindow *self)
+{
+  return self->unsaved;
+}
+
+static void
+on_process_activated (SpyWindow *self,
+                      int        pid)
+{
+  spy_window_record_pid (self, pid, NULL);
+}
+
+static void
+on_command_activated (SpyWindow  *self,
+                      GStrv       argv)
+{
+  spy_window_launch (self, (const char * const *) argv, NULL);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         SpyWindow     *self)
+{
+  if (!G_VALUE_HOLDS (value, G_TYPE_FILE))
+    return FALSE;
+  return spy_window_open_file (self, g_value_get_object (value), NULL);
+}
+
+static void
+setup_drop_target (SpyWindow *self)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
+static GSettings *
+window_settings (SpyWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return app ? spy_application_get_settings (SPY_APPLICATION (app)) : NULL;
+}
+
+static void
+remember_folder (SpyWindow *self,
+                 GFile     *file)
+{
+  GSettings *settings = window_settings (self);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree char *path = parent ? g_file_get_path (parent) : NULL;
+
+  if (settings != NULL && path != NULL)
+    g_settings_set_string (settings, "last-folder", path);
+}
+
+static void
+set_start_folder (SpyWindow      *self,
+                  GtkFileChooser *chooser)
+{
+  GSettings *settings = window_settings (self);
+  g_autofree char *folder = settings ? g_settings_get_string (settings, "last-folder") : NULL;
+
+  if (folder != NULL && folder[0] != '\0')
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (folder);
+      gtk_file_chooser_set_current_folder (chooser, dir, NULL);
+    }
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  SpyWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      remember_folder (self, file);
+      spy_window_open_file (self, file, NULL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SpyWindow *self = SPY_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open a Profile"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Profiles (.spyprof, speedscope, collapsed stacks)"));
+  gtk_file_filter_add_pattern (filter, "*.spyprof");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_filter_add_pattern (filter, "*.txt");
+  gtk_file_filter_add_pattern (filter, "*.collapsed");
+  gtk_file_filter_add_pattern (filter, "*.folded");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  set_start_folder (self, GTK_FILE_CHOOSER (dialog));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+typedef struct {
+  SpyWindow *self;
+  SpyFormat  format;
+} SaveRequest;
+
+static void
+on_save_response (GtkNativeDialog *dialog,
+                  int              response,
+                  SaveRequest     *request)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+
+      remember_folder (request->self, file);
+      if (request->format == SPY_FORMAT_SPYPROF)
+        spy_window_save_to (request->self, file, NULL);
+      else if (!save_profile (request->self, file, request->format, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export: %s"), error->message);
+          show_error (request->self, message);
+        }
+    }
+  g_object_unref (dialog);
+  g_free (request);
+}
+
+static void
+ask_where_to_save (SpyWindow *self,
+                   SpyFormat  format)
+{
+  static const char *extensions[] = { "spyprof", "speedscope.json", "txt", "svg" };
+  SaveRequest *request = g_new0 (SaveRequest, 1);
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = g_strdup_printf ("profile.%s", extensions[format]);
+
+  request->self = self;
+  request->format = format;
+  dialog = gtk_file_chooser_native_new (format == SPY_FORMAT_SPYPROF ? _("Save the Profile") : _("Export the Profile"),
+                                        GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  set_start_folder (self, GTK_FILE_CHOOSER (dialog));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), request);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SpyWindow *self = SPY_WINDOW (widget);
+  g_autofree char *path = self->file ? g_file_get_path (self->file) : NULL;
+
+  /* Only our own format is saved in place; a loaded speedscope file is not overwritten. */
+  if (path != NULL && g_str_has_suffix (path, ".spyprof") && g_strcmp0 (action_name, "win.save") == 0)
+    spy_window_save_to (self, self->file, NULL);
+  else
+    ask_where_to_save (self, SPY_FORMAT_SPYPROF);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SpyFormat format;
+
+  if (spy_format_from_name (g_variant_get_string (parameter, NULL), &format))
+    ask_where_to_save (SPY_WINDOW (widget), format);
+}
+
+static void
+record_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SpyWindow *self = SPY_WINDOW (widget);
+  GPid pid = spy_process_picker_get_selected_pid (self->picker);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "picker") != 0)
+    show_page (self, "picker");
+  else if (pid > 0)
+    spy_window_record_pid (self, pid, NULL);
+  else
+    show_error (self, _("Choose a process in the list first, or launch a command."));
+}
+
+static void
+simple_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SpyWindow *self = SPY_WINDOW (widget);
+
+  if (g_strcmp0 (action_name, "win.stop") == 0)
+    spy_window_stop (self);
+  else if (g_strcmp0 (action_name, "win.show-picker") == 0)
+    show_page (self, "picker");
+  else if (g_strcmp0 (action_name, "win.dismiss-error") == 0)
+    show_error (self, NULL);
+}
+
+static void
+on_close_response (GtkDialog *dialog,
+                   int        response,
+                   SpyWindow *self)
+{
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_CLOSE)
+    {
+      self->unsaved = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (response == GTK_RESPONSE_ACCEPT)
+    ask_where_to_save (self, SPY_FORMAT_SPYPROF);
+}
+
+static gboolean
+spy_window_close_request (GtkWindow *window)
+{
+  SpyWindow *self = SPY_WINDOW (window);
+  GtkWidget *dialog;
+
+  if (!self->unsaved || spy_profile_view_get_profile (self->profile_view) == NULL ||
+      spy_profile_get_n_samples (spy_profile_view_get_profile (self->profile_view)) == 0)
+    return GTK_WINDOW_CLASS (spy_window_parent_class)->close_request (window);
+
+  dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Save the recording before closing?"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            _("The samples will be lost if you close without saving."));
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("Close _Without Saving"), GTK_RESPONSE_CLOSE,
+                          _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Save…"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
+install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "win.record", NULL, record_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, simple_action);
+  gtk_widget_class_install_action (widget_class, "win.show-picker", NULL, simple_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, simple_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.save-as", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.show-picker", NULL);
+}
+
+static void
+spy_window_dispose (GObject *object)
+{
+  SpyWindow *self = SPY_WINDOW (object);
+
+  g_clear_handle_id (&self->launch_source, g_source_remove);
+  if (self->sampler != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sampler, self);
+      spy_sampler_stop (self->sampler);
+    }
+  g_clear_object (&self->sampler);
+  if (self->child != NULL)
+    g_subprocess_send_signal (self->child, SIGINT);
+  g_clear_object (&self->child);
+  g_clear_object (&self->file);
+  g_clear_pointer (&self->error_message, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SPY_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (spy_window_parent_class)->dispose (object);
+}
+
+static void
+spy_window_class_init (SpyWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = spy_window_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = spy_window_close_request;
+
+  g_type_ensure (SPY_TYPE_PROCESS_PICKER);
+  g_type_ensure (SPY_TYPE_PROFILE_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/spyglass/Spyglass/ui/spy-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, record_button);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, picker);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, profile_view);
+  install_actions (widget_class);
+}
+
+static void
+spy_window_init (SpyWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->picker, "process-activated", G_CALLBACK (on_process_activated), self);
+  g_signal_connect_swapped (self->picker, "command-activated", G_CALLBACK (on_command_activated), self);
+  setup_drop_target (self);
+  show_page (self, "picker");
+}
+
+SpyWindow *
+spy_window_new (GtkApplication *application)
+{
+  return g_object_new (SPY_TYPE_WINDOW, "application", application, NULL);
+}
