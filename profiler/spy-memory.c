@@ -359,7 +359,8 @@ static gboolean read_remote (SpyMemory *self, const SpyReadOp *ops, guint n_ops,
  * @op alone, and reports its error. */
 static gboolean
 read_through_pages (SpyMemory       *self,
-                    const SpyReadOp *op)
+                    const SpyReadOp *op,
+                    gboolean         may_fetch)
 {
   guint64 first = op->addr & ~(guint64) (PAGE - 1);
   guint64 last = (op->addr + op->len - 1) & ~(guint64) (PAGE - 1);
@@ -376,6 +377,12 @@ read_through_pages (SpyMemory       *self,
       if (page > last)
         break;
       data[i] = g_hash_table_lookup (self->pages, &page);
+      if (data[i] == NULL && !may_fetch)
+        {
+          for (guint j = 0; j < n_fetch; j++)
+            g_free (fetch[j].buf);
+          return FALSE;
+        }
       if (data[i] == NULL)
         {
           if (g_hash_table_size (self->pages) + n_fetch >= MAX_CACHED_PAGES)
@@ -442,7 +449,9 @@ spy_memory_readv (SpyMemory        *self,
       if (ops[i].len == 0 || regions_lookup (self->remembered, ops[i].addr, ops[i].buf, ops[i].len))
         continue;
 
-      if (self->page_cache && ops[i].len <= PAGE && read_through_pages (self, &ops[i]))
+      /* A batch is one call already: serve it from pages we have, but do
+       * not fetch pages one by one for it. */
+      if (self->page_cache && ops[i].len <= PAGE && read_through_pages (self, &ops[i], n_ops == 1))
         continue;
 
       if (self->fake != NULL)

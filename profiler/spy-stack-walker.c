@@ -34,6 +34,8 @@ struct _SpyStackWalker {
   guint                  generation; /* bumped when cached codes are freed */
   guint64                sample_no;
   GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
+  guint64                known_interp;
+  GArray                *known_tstates; /* guint64: the last sample's thread states */
 };
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
@@ -70,6 +72,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->memory, spy_memory_unref);
   g_clear_pointer (&self->codes, g_hash_table_unref);
   g_clear_pointer (&self->to_check, g_ptr_array_unref);
+  g_clear_pointer (&self->known_tstates, g_array_unref);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
 }
@@ -85,6 +88,7 @@ spy_stack_walker_init (SpyStackWalker *self)
 {
   self->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, spy_code_free);
   self->to_check = g_ptr_array_new ();
+  self->known_tstates = g_array_new (FALSE, FALSE, sizeof (guint64));
 }
 
 SpyStackWalker *
@@ -198,7 +202,10 @@ identity_span (const SpyPythonLayout *layout,
       hi = MAX (hi, fields[i] + 8);
     }
   *start = lo;
-  *len = MIN (hi - lo, (gint64) sizeof ((SpyCode *) NULL)->identity);
+  *len = hi - lo;
+  /* The fields are within one small struct header; a table saying
+   * otherwise is a bug, not input. */
+  g_assert (*len <= (gint64) sizeof ((SpyCode *) NULL)->identity);
 }
 
 static const SpyCode *
@@ -587,6 +594,34 @@ gil_holder (SpyStackWalker *self,
   return locked ? holder : 0;
 }
 
+/* The last sample's thread states, read again in one call: threads rarely
+ * come and go between two samples. NULL when that cannot be done; entries
+ * are checked against the list as it is walked. */
+static GPtrArray *
+prefetch_tstates (SpyStackWalker *self,
+                  guint64         interp,
+                  gsize           size)
+{
+  GArray *known = self->known_tstates;
+  g_autoptr(GPtrArray) bufs = NULL;
+  g_autofree SpyReadOp *ops = NULL;
+
+  if (self->known_interp != interp || known->len == 0)
+    return NULL;
+  bufs = g_ptr_array_new_with_free_func (g_free);
+  ops = g_new (SpyReadOp, known->len);
+  for (guint i = 0; i < known->len; i++)
+    {
+      guint8 *buf = g_malloc (size);
+
+      g_ptr_array_add (bufs, buf);
+      ops[i] = (SpyReadOp) { g_array_index (known, guint64, i), buf, size };
+    }
+  if (!spy_memory_readv (self->memory, ops, known->len, NULL))
+    return NULL;
+  return g_steal_pointer (&bufs);
+}
+
 static gboolean
 sample_interpreter (SpyStackWalker  *self,
                     guint64          interp,
@@ -600,14 +635,18 @@ sample_interpreter (SpyStackWalker  *self,
   guint64 tstate, holder;
   gboolean ok = TRUE;
 
+  g_autoptr(GPtrArray) known_bufs = NULL;
+  GArray *known = self->known_tstates;
+
   if (!spy_memory_read_ptr (self->memory, interp + layout->interp_threads_head, &tstate, error))
     return FALSE;
   holder = gil_holder (self, interp);
+  known_bufs = prefetch_tstates (self, interp, tstate_size);
 
   /* First the list of thread states, then their frames. */
   for (guint n = 0; tstate != 0; n++)
     {
-      guint8 *buf;
+      guint8 *buf = NULL;
       SpyThreadStack *stack;
 
       if (n >= MAX_THREADS)
@@ -616,10 +655,17 @@ sample_interpreter (SpyStackWalker  *self,
                        "More than %d threads: the thread list loops or is corrupt", MAX_THREADS);
           return FALSE;
         }
-      buf = g_malloc (tstate_size);
-      g_ptr_array_add (tstate_bufs, buf);
-      if (!read_struct (self, tstate, buf, tstate_size, "thread state", error))
-        return FALSE;
+      if (known_bufs != NULL && n < known->len && g_array_index (known, guint64, n) == tstate)
+        buf = g_steal_pointer (&known_bufs->pdata[n]);
+      if (buf != NULL)
+        g_ptr_array_add (tstate_bufs, buf);
+      else
+        {
+          buf = g_malloc (tstate_size);
+          g_ptr_array_add (tstate_bufs, buf);
+          if (!read_struct (self, tstate, buf, tstate_size, "thread state", error))
+            return FALSE;
+        }
 
       stack = g_new0 (SpyThreadStack, 1);
       stack->tstate = tstate;
@@ -630,6 +676,17 @@ sample_interpreter (SpyStackWalker  *self,
       stack->frames = g_array_new (FALSE, FALSE, sizeof (SpyFrame));
       g_ptr_array_add (stacks, stack);
       tstate = get_ptr (buf, layout->tstate_next);
+    }
+
+  /* Remember the list for the next sample. */
+  self->known_interp = interp;
+  g_array_set_size (known, 0);
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+
+      if (i >= stacks->len - tstate_bufs->len)
+        g_array_append_val (known, stack->tstate);
     }
 
   prefetch = g_new0 (Prefetch, tstate_bufs->len);
@@ -658,6 +715,21 @@ fill_active (SpyStackWalker *self,
       if (stack->native_id != 0)
         stack->active = spy_target_thread_is_running (self->target, stack->native_id);
     }
+}
+
+/* Only these fields: the span between them holds counters that change. */
+static gboolean
+same_identity (const SpyPythonLayout *layout,
+               const guint8          *then,
+               const guint8          *now,
+               gint64                 start)
+{
+  gint64 pointers[] = { layout->code_filename, layout->code_name, layout->code_linetable };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pointers); i++)
+    if (memcmp (then + pointers[i] - start, now + pointers[i] - start, 8) != 0)
+      return FALSE;
+  return memcmp (then + layout->code_firstlineno - start, now + layout->code_firstlineno - start, 4) == 0;
 }
 
 /* Re-reads the identity of every cached code object this sample used, in
@@ -695,7 +767,7 @@ check_cached_codes (SpyStackWalker *self)
         {
           SpyCode *code = g_ptr_array_index (self->to_check, i);
 
-          if (memcmp (code->identity, now + i * len, len) != 0)
+          if (!same_identity (&self->layout, code->identity, now + i * len, start))
             {
               g_hash_table_remove (self->codes, &code->addr);
               current = FALSE;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """How much does recording slow the target? The same fixed work, alone and
-under `spyglass record` at 100 Hz and 1000 Hz, interleaved, medians of 5."""
+under `spyglass record` at 100 Hz and 1000 Hz, interleaved, medians of 7."""
 import os
 import statistics
 import subprocess
@@ -33,12 +33,12 @@ def run(rate, tmp):
 
 times = {0: [], 100: [], 1000: []}
 with tempfile.TemporaryDirectory() as tmp:
-    for _ in range(5):
+    for _ in range(7):
         for rate in times:
             times[rate].append(run(rate, tmp))
 alone = statistics.median(times[0])
 print("python %s, fixed work on 4 threads 100 frames deep" % python)
-print("  alone:     %.3f s (median of 5)" % alone)
+print("  alone:     %.3f s (median of 7)" % alone)
 for rate in (100, 1000):
     m = statistics.median(times[rate])
     print("  %4d Hz:   %.3f s, slowdown %+.2f %%" % (rate, m, 100 * (m / alone - 1)))

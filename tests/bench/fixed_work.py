@@ -4,7 +4,7 @@ import sys
 import threading
 import time
 
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 300000
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 4000000
 
 
 def descend(n, rounds):

@@ -269,7 +269,41 @@ def case_bad_output(spyglass, python, version):
         raise Failure("the message does not name the path: %s" % stderr)
 
 
+def process_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def case_blocking(spyglass, python, version):
+    """--blocking pauses the target for each sample and always resumes it."""
+    require_python(python, version)
+    target = subprocess.Popen([python, os.path.join(HERE, "accuracy_workload.py"), "--threads", "2"],
+                              stdout=subprocess.PIPE)
+    try:
+        if target.stdout.readline().strip() != b"ready":
+            raise Failure("workload did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "blocking.txt")
+            code, _, _ = record(spyglass, ["-r", "200", "-d", "1.5", "--blocking", "--threads", "-o", out,
+                                           "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record failed")
+            profiles = load_collapsed(out)
+        hot = sum(counts.get("hot", 0) for counts in profiles.values())
+        log("blocking: threads %s, %d samples in hot()" % (sorted(profiles), hot))
+        if hot == 0:
+            raise Failure("no samples in hot() with --blocking")
+        time.sleep(0.1)
+        state = process_state(target.pid)
+        if state in ("T", "t"):
+            raise Failure("the target was left stopped (state %s)" % state)
+    finally:
+        target.kill()
+        target.wait()
+
+
 CASES = {
+    "blocking": case_blocking,
     "accuracy-1-thread": lambda s, p, v: case_accuracy(s, p, v, 1),
     "accuracy-4-threads": lambda s, p, v: case_accuracy(s, p, v, 4),
     "idle": case_idle,
