@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -402,6 +403,29 @@ add_stack (SpyWorker            *self,
   g_array_append_val (self->batch->samples, sample);
 }
 
+/* The threads of @pid on a CPU now (before a SIGSTOP makes all of them
+ * look stopped). */
+static GHashTable *
+running_threads (GPid pid)
+{
+  GHashTable *running = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *stat_path = g_strdup_printf ("%s/%s/stat", path, name);
+      g_autofree char *stat = NULL;
+      const char *paren;
+
+      if (g_file_get_contents (stat_path, &stat, NULL, NULL) &&
+          (paren = strrchr (stat, ')')) != NULL && paren[1] == ' ' && paren[2] == 'R')
+        g_hash_table_add (running, GINT_TO_POINTER (atoi (name)));
+    }
+  return running;
+}
+
 /* SIGSTOP the target while reading it, for an exact snapshot. */
 static gboolean
 stop_target (GPid pid)
@@ -435,10 +459,14 @@ sample_process (SpyWorker *self,
 {
   g_autoptr(GPtrArray) stacks = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) running = NULL;
   gboolean stopped = FALSE;
 
   if (self->config.blocking)
-    stopped = stop_target (process->pid);
+    {
+      running = running_threads (process->pid);
+      stopped = stop_target (process->pid);
+    }
   stacks = spy_stack_walker_sample (process->walker, &error);
   if (stacks != NULL)
     update_thread_names (self, process, stacks, now);
@@ -471,6 +499,8 @@ sample_process (SpyWorker *self,
           stack->active = spy_target_thread_is_running (spy_stack_walker_get_target (process->walker),
                                                         stack->native_id);
         }
+      if (running != NULL)
+        stack->active = g_hash_table_contains (running, GINT_TO_POINTER ((int) stack->native_id));
       if (!self->config.idle && !stack->active)
         continue;
       if (self->config.gil_only && !stack->gil)
