@@ -73,3 +73,24 @@ spy_cli_target_clear (SpyCliTarget *target)
     }
   g_clear_object (&target->child);
 }
+
+gboolean
+spy_cli_check_target_options (const char  *pid_text,
+                              char       **command,
+                              int          rate,
+                              GError     **error)
+{
+  if ((pid_text == NULL) == (command == NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           "give either -p PID or -- COMMAND [ARGS…]");
+      return FALSE;
+    }
+  if (rate < 1 || rate > SPY_SAMPLER_MAX_RATE)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "the rate must be between 1 and %d samples per second", SPY_SAMPLER_MAX_RATE);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -765,18 +765,8 @@ check_options (TopOptions  *o,
                int          rate,
                GError     **error)
 {
-  if ((o->pid_text == NULL) == (o->command == NULL))
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                           "give either -p PID or -- COMMAND [ARGS…]");
-      return FALSE;
-    }
-  if (rate < 1 || rate > SPY_SAMPLER_MAX_RATE)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "the rate must be between 1 and %d samples per second", SPY_SAMPLER_MAX_RATE);
-      return FALSE;
-    }
+  if (!spy_cli_check_target_options (o->pid_text, o->command, rate, error))
+    return FALSE;
   o->rate = rate;
   if (!(o->interval >= 0.05 && o->interval <= 3600))
     {

@@ -47,6 +47,12 @@ typedef struct {
   GSubprocess *child;          /* when we started it */
 } SpyCliTarget;
 
+/* The options every sampling command shares: a pid or a command (not
+ * both), and a rate in range. */
+gboolean    spy_cli_check_target_options (const char  *pid_text,
+                                          char       **command,
+                                          int          rate,
+                                          GError     **error);
 /* Starts @command when given, and waits until it runs Python. */
 gboolean    spy_cli_target_init  (SpyCliTarget    *target,
                                   GPid             pid,
