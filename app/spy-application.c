@@ -17,9 +17,6 @@ struct _SpyApplication {
 
 G_DEFINE_FINAL_TYPE (SpyApplication, spy_application, GTK_TYPE_APPLICATION)
 
-static const char *css =
-  ".spy-error-banner { background-color: alpha(@error_color, 0.15); }\n";
-
 static void
 spy_application_activate (GApplication *app)
 {
@@ -97,16 +94,12 @@ spy_application_startup (GApplication *app)
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *search_accels[] = { "<Control>f", NULL };
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (spy_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "view.focus-search", search_accels);
-  gtk_css_provider_load_from_data (provider, css, -1);
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 static void

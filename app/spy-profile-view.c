@@ -395,6 +395,12 @@ spy_profile_view_dispose (GObject *object)
   SpyProfileView *self = SPY_PROFILE_VIEW (object);
 
   disconnect_sampler (self);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   gtk_widget_dispose_template (GTK_WIDGET (self), SPY_TYPE_PROFILE_VIEW);
   g_clear_object (&self->profile);
   g_clear_object (&self->threads);

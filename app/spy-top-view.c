@@ -189,6 +189,12 @@ spy_top_view_dispose (GObject *object)
 {
   SpyTopView *self = SPY_TOP_VIEW (object);
 
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   gtk_widget_dispose_template (GTK_WIDGET (self), SPY_TYPE_TOP_VIEW);
   g_clear_object (&self->selection);
   g_clear_object (&self->rows);

@@ -652,8 +652,27 @@ spy_window_class_init (SpyWindowClass *klass)
 }
 
 static void
+load_css (void)
+{
+  static gsize loaded;
+
+  if (g_once_init_enter (&loaded))
+    {
+      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_data (provider,
+                                       ".spy-error-banner { background-color: alpha(@error_color, 0.18);"
+                                       " border-bottom: 1px solid alpha(@error_color, 0.5); }", -1);
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&loaded, 1);
+    }
+}
+
+static void
 spy_window_init (SpyWindow *self)
 {
+  load_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->picker, "process-activated", G_CALLBACK (on_process_activated), self);
   g_signal_connect_swapped (self->picker, "command-activated", G_CALLBACK (on_command_activated), self);

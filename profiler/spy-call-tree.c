@@ -137,6 +137,21 @@ sort_children (SpyCallTree *tree)
     }
 }
 
+/* Keys are (parent node, frame key) packed in 64 bits, stored as pointers:
+ * no allocation per node. */
+G_STATIC_ASSERT (sizeof (gpointer) >= sizeof (guint64));
+
+static guint
+key_hash (gconstpointer key)
+{
+  guint64 k = GPOINTER_TO_SIZE (key);
+
+  k ^= k >> 33;
+  k *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  k ^= k >> 33;
+  return (guint) k;
+}
+
 static guint32
 add_child (SpyCallTree *tree,
            GHashTable  *index,
@@ -147,9 +162,7 @@ add_child (SpyCallTree *tree,
   gpointer found;
   SpyCallTreeNode node = { parent, SPY_CALL_TREE_NONE, SPY_CALL_TREE_NONE, frame_key, 0, 0, 0 };
   SpyCallTreeNode *parent_node;
-  guint64 *stored;
-
-  if (g_hash_table_lookup_extended (index, &key, NULL, &found))
+  if (g_hash_table_lookup_extended (index, GSIZE_TO_POINTER (key), NULL, &found))
     return GPOINTER_TO_UINT (found);
 
   parent_node = &g_array_index (tree->nodes, SpyCallTreeNode, parent);
@@ -159,9 +172,7 @@ add_child (SpyCallTree *tree,
   tree->max_depth = MAX (tree->max_depth, node.depth);
   g_array_append_val (tree->nodes, node);
 
-  stored = g_new (guint64, 1);
-  *stored = key;
-  g_hash_table_insert (index, stored, GUINT_TO_POINTER (tree->nodes->len - 1));
+  g_hash_table_insert (index, GSIZE_TO_POINTER (key), GUINT_TO_POINTER (tree->nodes->len - 1));
   return tree->nodes->len - 1;
 }
 
@@ -175,7 +186,7 @@ spy_call_tree_new (SpyProfile             *profile,
   g_autofree guint64 *totals = g_new0 (guint64, MAX (n_stacks, 1));
   g_autofree guint32 *node_of = g_new (guint32, MAX (n_stacks, 1));
   g_autofree guint32 *keys = NULL;
-  g_autoptr(GHashTable) index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) index = g_hash_table_new (key_hash, g_direct_equal);
   SpyCallTreeNode root = { SPY_CALL_TREE_NONE, SPY_CALL_TREE_NONE, SPY_CALL_TREE_NONE,
                            SPY_CALL_TREE_NONE, 0, 0, 0 };
 

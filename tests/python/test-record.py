@@ -293,8 +293,12 @@ def case_blocking(spyglass, python, version):
         log("blocking: threads %s, %d samples in hot()" % (sorted(profiles), hot))
         if hot < 100:
             raise Failure("only %d samples in hot() in 1.5 s at 200 Hz with --blocking" % hot)
-        if "sleeper" in profiles:
-            raise Failure("the sleeping thread counted as running under --blocking")
+        # A thread woken by the last SIGCONT may still be on its way back to
+        # sleep when the next sample looks: a few such samples, not many.
+        total = sum(sum(counts.values()) for counts in profiles.values())
+        asleep = sum(profiles.get("sleeper", {}).values())
+        if asleep > 0.02 * total:
+            raise Failure("the sleeping thread counted as running in %d of %d samples" % (asleep, total))
         time.sleep(0.1)
         state = process_state(target.pid)
         if state in ("T", "t"):
