@@ -44,8 +44,9 @@ screenshot (const char *name)
   const char *dir = g_getenv ("SPY_SCREENSHOT_DIR");
   g_autofree char *path = NULL;
   g_autofree char *command = NULL;
+  g_autofree char *import = g_find_program_in_path ("import");
 
-  if (dir == NULL || g_find_program_in_path ("import") == NULL)
+  if (dir == NULL || import == NULL)
     return;
   g_mkdir_with_parents (dir, 0755);
   path = g_build_filename (dir, name, NULL);
