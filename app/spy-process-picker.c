@@ -332,6 +332,14 @@ on_search_changed (SpyProcessPicker *self,
   update_empty_state (self);
 }
 
+/* Escape in the search entry clears it. */
+static void
+on_stop_search (SpyProcessPicker *self,
+                GtkSearchEntry   *entry)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
 static void
 on_python_only_toggled (SpyProcessPicker *self,
                         GParamSpec       *pspec,
@@ -822,6 +830,7 @@ spy_process_picker_class_init (SpyProcessPickerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, column_view);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, empty_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
   gtk_widget_class_bind_template_callback (widget_class, on_python_only_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_message_dismissed);

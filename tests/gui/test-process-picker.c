@@ -6,6 +6,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "spy-process-list.h"
@@ -122,14 +123,23 @@ python_not_listed (gpointer data)
   return !python_listed (data);
 }
 
+/* Children die with the test, and keep quiet: a failed test must not leave
+ * them holding meson's pipes open. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GPid
 spawn (const char * const *argv)
 {
   g_autoptr(GError) error = NULL;
   GPid pid = 0;
 
-  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                 NULL, NULL, &pid, &error);
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   return pid;
 }
@@ -272,16 +282,29 @@ vadjustment (Fixture *fixture)
   return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
 }
 
-/* Two refreshes update rows in place: same row object, still selected, still scrolled. */
+/* Where the selected row is in the viewport, in pixels from its top. */
+static double
+selected_row_offset (Fixture *fixture)
+{
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (fixture->column_view));
+  GtkAdjustment *adjustment = vadjustment (fixture);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (selection));
+  double row_height = gtk_adjustment_get_upper (adjustment) / n;
+
+  return gtk_single_selection_get_selected (selection) * row_height -
+         gtk_adjustment_get_value (adjustment);
+}
+
+/* Two refreshes update rows in place: the same row object stays selected,
+ * and where it is on screen, even when processes start or end meanwhile. */
 static void
 test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
                                          gconstpointer  user_data)
 {
   GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (fixture->column_view));
   GPid middle = fixture->sleepers[N_SLEEPERS / 2];
-  GtkAdjustment *adjustment = vadjustment (fixture);
   gpointer selected;
-  double scrolled;
+  double offset;
 
   g_object_set (fixture->picker, "python-only", FALSE, NULL);
   g_assert_true (wait_for (sleepers_listed, fixture, 3));
@@ -289,8 +312,8 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   g_assert_true (spy_process_picker_select_pid (fixture->picker, middle));
   settle (0.5);
   selected = gtk_single_selection_get_selected_item (selection);
-  scrolled = gtk_adjustment_get_value (adjustment);
-  g_assert_cmpfloat (scrolled, >, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment (fixture)), >, 0);
+  offset = selected_row_offset (fixture);
   screenshot ("process-picker-800x600.png", 800, 600);
 
   for (guint i = 0; i < 2; i++)
@@ -300,8 +323,8 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
     }
   g_assert_cmpint (spy_process_picker_get_selected_pid (fixture->picker), ==, middle);
   g_assert_true (gtk_single_selection_get_selected_item (selection) == selected);
-  g_test_message ("scrolled %.0f, now %.0f", scrolled, gtk_adjustment_get_value (adjustment));
-  g_assert_cmpfloat (fabs (gtk_adjustment_get_value (adjustment) - scrolled), <, 1);
+  g_test_message ("selected row %.0f px from the top, now %.0f", offset, selected_row_offset (fixture));
+  g_assert_cmpfloat (fabs (selected_row_offset (fixture) - offset), <, 1);
 
   g_object_set (fixture->picker, "python-only", TRUE, NULL);
   spy_process_picker_show_message (fixture->picker,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,14 +12,23 @@
 
 #define PYTHON "/usr/bin/python3.11"
 
+/* Children die with the test, and keep quiet: a failed test must not leave
+ * them holding meson's pipes open. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GPid
 spawn (const char * const *argv)
 {
   g_autoptr(GError) error = NULL;
   GPid pid = 0;
 
-  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                 NULL, NULL, &pid, &error);
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   return pid;
 }
