@@ -977,9 +977,9 @@ draw_crumbs (Draw   *d,
     return;
   zoom = spy_call_tree_get_node (d->layout->tree, d->layout->zoom_node);
   all = spy_call_tree_get_node (d->layout->tree, 0)->total;
-  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " sample · %.1f %%",
-                                          "%'" G_GUINT64_FORMAT " samples · %.1f %%", zoom->total),
-                             zoom->total, all > 0 ? 100 * zoom->total / all : 0);
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'llu sample · %.1f %%",
+                                          "%'llu samples · %.1f %%", zoom->total),
+                             (unsigned long long) zoom->total, all > 0 ? 100 * zoom->total / all : 0);
   summary_width = text_width (d->options->font, summary);
   if (crumbs->len == 0 || summary_width + 3 * CRUMB_PAD <
       d->width - crumbs_width (crumbs, 0) - 2 * CRUMB_PAD * crumbs->len)

@@ -876,10 +876,11 @@ tooltip_text (SpyFlamegraph      *self,
     where = g_strdup (spy_profile_get_string (profile, frame->file));
   /* Translators: function, file:line, then sample counts and shares. */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "%s\n%s\n%'" G_GUINT64_FORMAT " sample · %.2f %% of all · %.2f %% of the zoomed frame",
-                                       "%s\n%s\n%'" G_GUINT64_FORMAT " samples · %.2f %% of all · %.2f %% of the zoomed frame",
+                                       "%s\n%s\n%'llu sample · %.2f %% of all · %.2f %% of the zoomed frame",
+                                       "%s\n%s\n%'llu samples · %.2f %% of all · %.2f %% of the zoomed frame",
                                        node->total),
-                          spy_profile_get_string (profile, frame->function), where, node->total,
+                          spy_profile_get_string (profile, frame->function), where,
+                          (unsigned long long) node->total,
                           100 * node->total / all, 100 * node->total / zoom);
 }
 

@@ -52,10 +52,10 @@ update_stats (SpyProfileView *self)
                             (int) meta->pid, meta->python_version ? meta->python_version : "?");
   gtk_label_set_text (self->target_label, target);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->target_label), target);
-  stats = g_strdup_printf (_("%.1f s · %u samples · %u Hz · %" G_GUINT64_FORMAT " errors · %"
-                             G_GUINT64_FORMAT " late"),
+  stats = g_strdup_printf (_("%.1f s · %u samples · %u Hz · %llu errors · %llu late"),
                            elapsed, spy_profile_get_n_samples (self->profile), meta->rate,
-                           meta->samples_failed, meta->samples_late);
+                           (unsigned long long) meta->samples_failed,
+                           (unsigned long long) meta->samples_late);
   gtk_label_set_text (self->stats_label, stats);
 }
 
@@ -327,8 +327,8 @@ format_stacks (SpyTarget *target,
     {
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
 
-      g_string_append_printf (text, _("Thread %" G_GINT64_FORMAT " (%s): “%s”\n"),
-                              stack->native_id, stack->active ? _("active") : _("idle"),
+      g_string_append_printf (text, _("Thread %lld (%s): “%s”\n"),
+                              (long long) stack->native_id, stack->active ? _("active") : _("idle"),
                               stack->name ? stack->name : "");
       for (guint j = 0; j < stack->frames->len; j++)
         {
