@@ -295,6 +295,15 @@ selected_row_offset (Fixture *fixture)
          gtk_adjustment_get_value (adjustment);
 }
 
+static gboolean
+middle_selected_and_scrolled (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return spy_process_picker_select_pid (fixture->picker, fixture->sleepers[N_SLEEPERS / 2]) &&
+         gtk_adjustment_get_value (vadjustment (fixture)) > 0;
+}
+
 /* Two refreshes update rows in place: the same row object stays selected,
  * and where it is on screen, even when processes start or end meanwhile. */
 static void
@@ -309,8 +318,10 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   g_object_set (fixture->picker, "python-only", FALSE, NULL);
   g_assert_true (wait_for (sleepers_listed, fixture, 3));
   settle (0.5);
-  g_assert_true (spy_process_picker_select_pid (fixture->picker, middle));
-  settle (0.5);
+  /* The list scrolls to a row only once it is laid out: on a slow machine
+   * (a sanitizer build) that takes longer, so select until it has. */
+  g_assert_true (wait_for (middle_selected_and_scrolled, fixture, 5));
+  settle (0.5);  /* let the scroll and layout come to rest */
   selected = gtk_single_selection_get_selected_item (selection);
   g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment (fixture)), >, 0);
   offset = selected_row_offset (fixture);
