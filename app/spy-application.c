@@ -93,13 +93,11 @@ spy_application_startup (GApplication *app)
     { "quit", quit_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
-  static const char *search_accels[] = { "<Control>f", NULL };
 
   G_APPLICATION_CLASS (spy_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "view.focus-search", search_accels);
 }
 
 static void

@@ -390,6 +390,14 @@ dump_stacks (GtkWidget  *widget,
 }
 
 static void
+focus_search (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (SPY_PROFILE_VIEW (widget)->search_entry));
+}
+
+static void
 spy_profile_view_dispose (GObject *object)
 {
   SpyProfileView *self = SPY_PROFILE_VIEW (object);
@@ -432,6 +440,8 @@ spy_profile_view_class_init (SpyProfileViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "view.toggle-pause", NULL, toggle_pause);
   gtk_widget_class_install_action (widget_class, "view.dump-stacks", NULL, dump_stacks);
+  gtk_widget_class_install_action (widget_class, "view.focus-search", NULL, focus_search);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "view.focus-search", NULL);
 }
 
 static void
