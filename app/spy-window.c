@@ -566,6 +566,48 @@ on_close_response (GtkDialog *dialog,
     ask_where_to_save (self, SPY_FORMAT_SPYPROF);
 }
 
+/* Settings that follow the window: its size, and views' toggles. */
+static void
+bind_settings (SpyWindow *self)
+{
+  GSettings *settings = window_settings (self);
+
+  if (settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               MAX (g_settings_get_int (settings, "window-width"), 360),
+                               MAX (g_settings_get_int (settings, "window-height"), 294));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  g_settings_bind (settings, "python-only", self->picker, "python-only", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "flamegraph-inverted", spy_profile_view_get_flamegraph (self->profile_view),
+                   "inverted", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+save_window_size (SpyWindow *self)
+{
+  GSettings *settings = window_settings (self);
+  int width, height;
+
+  if (settings == NULL)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)))
+    {
+      g_settings_set_int (settings, "window-width", width);
+      g_settings_set_int (settings, "window-height", height);
+    }
+}
+
+static void
+spy_window_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (spy_window_parent_class)->constructed (object);
+  bind_settings (SPY_WINDOW (object));
+}
+
 static gboolean
 spy_window_close_request (GtkWindow *window)
 {
@@ -574,7 +616,10 @@ spy_window_close_request (GtkWindow *window)
 
   if (!self->unsaved || spy_profile_view_get_profile (self->profile_view) == NULL ||
       spy_profile_get_n_samples (spy_profile_view_get_profile (self->profile_view)) == 0)
-    return GTK_WINDOW_CLASS (spy_window_parent_class)->close_request (window);
+    {
+      save_window_size (self);
+      return GTK_WINDOW_CLASS (spy_window_parent_class)->close_request (window);
+    }
 
   dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
@@ -636,6 +681,7 @@ spy_window_class_init (SpyWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = spy_window_dispose;
+  object_class->constructed = spy_window_constructed;
   GTK_WINDOW_CLASS (klass)->close_request = spy_window_close_request;
 
   g_type_ensure (SPY_TYPE_PROCESS_PICKER);
