@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "gui-test-util.h"
+
 #include <gtk/gtk.h>
 #include <math.h>
 #include <signal.h>
@@ -23,34 +25,6 @@ typedef struct {
   GPid              sleepers[N_SLEEPERS];
 } Fixture;
 
-/* Runs the main loop until @done says so or @seconds pass. */
-static gboolean
-wait_for (gboolean (*done) (gpointer),
-          gpointer   data,
-          double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return done (data);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-settle (double seconds)
-{
-  wait_for (never, NULL, seconds);
-}
-
 /* A screenshot of the top left @width × @height of the Xvfb screen. */
 static void
 screenshot (const char *name,
@@ -68,7 +42,7 @@ screenshot (const char *name,
   path = g_build_filename (dir, name, NULL);
   command = g_strdup_printf ("%s -window root -crop %dx%d+0+0 +repage %s",
                              import, width, height, path);
-  settle (0.5);
+  gui_test_settle (0.5);
   g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
   g_test_message ("screenshot: %s", path);
 }
@@ -171,7 +145,7 @@ fixture_set_up (Fixture       *fixture,
                                                            GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (fixture->column_view);
   gtk_window_present (fixture->window);
-  g_assert_true (wait_for (python_listed, fixture, 10));
+  g_assert_true (gui_test_wait_for (python_listed, fixture, 10));
 }
 
 static void
@@ -248,21 +222,21 @@ test_search_filters (Fixture       *fixture,
   g_autofree char *pid_text = g_strdup_printf ("%d", (int) fixture->python_pid);
 
   set_search (fixture, "no-such-process-at-all");
-  g_assert_true (wait_for (python_not_listed, fixture, 3));
+  g_assert_true (gui_test_wait_for (python_not_listed, fixture, 3));
   g_assert_false (spy_process_picker_select_pid (fixture->picker, fixture->python_pid));
   screenshot ("process-picker-no-match.png", 1280, 800);
 
   set_search (fixture, pid_text);
-  g_assert_true (wait_for (python_listed, fixture, 3));
+  g_assert_true (gui_test_wait_for (python_listed, fixture, 3));
 
   set_search (fixture, "TIME.SLEEP(120)");  /* command line, any case */
-  g_assert_true (wait_for (python_listed, fixture, 3));
+  g_assert_true (gui_test_wait_for (python_listed, fixture, 3));
 
   set_search (fixture, "python3.11");  /* name */
-  g_assert_true (wait_for (python_listed, fixture, 3));
+  g_assert_true (gui_test_wait_for (python_listed, fixture, 3));
 
   set_search (fixture, "");
-  g_assert_true (wait_for (python_listed, fixture, 3));
+  g_assert_true (gui_test_wait_for (python_listed, fixture, 3));
 }
 
 static gboolean
@@ -316,12 +290,12 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   double offset;
 
   g_object_set (fixture->picker, "python-only", FALSE, NULL);
-  g_assert_true (wait_for (sleepers_listed, fixture, 3));
-  settle (0.5);
+  g_assert_true (gui_test_wait_for (sleepers_listed, fixture, 3));
+  gui_test_settle (0.5);
   /* The list scrolls to a row only once it is laid out: on a slow machine
    * (a sanitizer build) that takes longer, so select until it has. */
-  g_assert_true (wait_for (middle_selected_and_scrolled, fixture, 5));
-  settle (0.5);  /* let the scroll and layout come to rest */
+  g_assert_true (gui_test_wait_for (middle_selected_and_scrolled, fixture, 5));
+  gui_test_settle (0.5);  /* let the scroll and layout come to rest */
   selected = gtk_single_selection_get_selected_item (selection);
   g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment (fixture)), >, 0);
   offset = selected_row_offset (fixture);
@@ -330,7 +304,7 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   for (guint i = 0; i < 2; i++)
     {
       spy_process_picker_refresh (fixture->picker);
-      settle (1.0);
+      gui_test_settle (1.0);
     }
   g_assert_cmpint (spy_process_picker_get_selected_pid (fixture->picker), ==, middle);
   g_assert_true (gtk_single_selection_get_selected_item (selection) == selected);
@@ -401,7 +375,7 @@ test_launch_command (Fixture       *fixture,
   g_assert_false (gtk_widget_get_sensitive (launch));
   gtk_editable_set_text (GTK_EDITABLE (entry), "python3 'my app.py' --port 8000");
   g_assert_true (gtk_widget_get_sensitive (launch));
-  settle (0.3);
+  gui_test_settle (0.3);
   screenshot ("process-picker-launch.png", 1280, 800);
 
   g_signal_connect (fixture->picker, "command-activated", G_CALLBACK (on_command_activated), &argv);
@@ -411,7 +385,7 @@ test_launch_command (Fixture       *fixture,
   g_assert_cmpstr (argv[0], ==, "python3");
   g_assert_cmpstr (argv[1], ==, "my app.py");
   g_assert_cmpstr (argv[3], ==, "8000");
-  settle (0.1);
+  gui_test_settle (0.1);
   g_assert_null (find_launch_dialog ());
 }
 

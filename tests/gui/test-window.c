@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "gui-test-util.h"
+
 #include <gtk/gtk.h>
 #include <signal.h>
 
@@ -11,31 +13,6 @@
 #include "spy-window.h"
 
 static char *tmp_dir;
-
-/* Runs the main loop until @done says so or @seconds pass. */
-static gboolean
-wait_for (gboolean (*done) (gpointer),
-          gpointer   data,
-          double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-  return done (data);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-settle (double seconds)
-{
-  wait_for (never, NULL, seconds);
-}
 
 /* A screenshot of the whole (Xvfb) screen, for people to look at. */
 static void
@@ -51,7 +28,7 @@ screenshot (const char *name)
   g_mkdir_with_parents (dir, 0755);
   path = g_build_filename (dir, name, NULL);
   command = g_strdup_printf ("import -window root %s", path);
-  settle (0.3);
+  gui_test_settle (0.3);
   g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
   g_test_message ("screenshot: %s", path);
 }
@@ -84,7 +61,7 @@ new_window (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  settle (0.3);
+  gui_test_settle (0.3);
   return window;
 }
 
@@ -114,7 +91,7 @@ test_open_profile (void)
   window = new_window ();
   g_assert_true (spy_window_open_file (window, file, &error));
   g_assert_no_error (error);
-  settle (0.3);
+  gui_test_settle (0.3);
   first = first_function (window);
   g_assert_cmpstr (first, ==, "parse_json");
   g_assert_null (spy_window_get_error_message (window));
@@ -123,7 +100,7 @@ test_open_profile (void)
 
   /* Search narrows the table. */
   spy_profile_view_set_search (spy_window_get_profile_view (window), "render");
-  settle (0.3);
+  gui_test_settle (0.3);
   g_assert_cmpuint (g_list_model_get_n_items (spy_top_view_get_model (
     spy_profile_view_get_top_view (spy_window_get_profile_view (window)))), ==, 1);
   screenshot ("window-search.png");
@@ -144,7 +121,7 @@ test_open_corrupt (void)
   g_assert_nonnull (error);
   g_assert_nonnull (spy_window_get_error_message (window));
   g_assert_nonnull (strstr (spy_window_get_error_message (window), "corrupt.spyprof"));
-  settle (0.3);
+  gui_test_settle (0.3);
   screenshot ("window-corrupt-file.png");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -195,19 +172,19 @@ test_record_save_reopen (void)
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
   g_assert_no_error (error);
   pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
-  settle (0.5);
+  gui_test_settle (0.5);
 
   window = new_window ();
   state.window = window;
   state.pid = pid;
   spy_process_picker_refresh (spy_window_get_picker (window));
   /* Through the picker, as a person would: select it, then Record. */
-  g_assert_true (wait_for (picker_selects, &state, 5.0));
+  g_assert_true (gui_test_wait_for (picker_selects, &state, 5.0));
   screenshot ("window-picker.png");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL));
   g_assert_null (spy_window_get_error_message (window));
-  g_assert_true (wait_for (hot_is_first, &state, 4.0));
-  settle (2.0);
+  g_assert_true (gui_test_wait_for (hot_is_first, &state, 4.0));
+  gui_test_settle (2.0);
   screenshot ("window-recording.png");
   spy_window_stop (window);
   g_assert_true (spy_window_get_unsaved (window));
