@@ -46,11 +46,10 @@ print_usage (FILE *out)
 }
 
 #if HAVE_GUI
-/* The desktop app, recording @record_pid when it is not 0. */
+/* The desktop app. */
 static int
 run_gui (int    argc,
-         char **argv,
-         GPid   record_pid)
+         char **argv)
 {
   g_autoptr(SpyApplication) app = NULL;
 
@@ -58,7 +57,6 @@ run_gui (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   app = spy_application_new ();
-  spy_application_set_record_pid (app, record_pid);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }
 #endif
@@ -83,28 +81,23 @@ run_demo (int    argc,
     {
       g_autofree char *demo = spy_cli_find_demo ();
       const char *python = g_getenv ("SPYGLASS_DEMO_PYTHON");
-      g_autoptr(GSubprocess) child = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr(SpyApplication) app = NULL;
+      const char *launch[] = { python ? python : "python3", demo, "--quiet", NULL };
       char *gui_argv[] = { argv[0], NULL };
-      int status;
 
       if (demo == NULL)
         {
           fprintf (stderr, "spyglass: the demo workload (demo/spyglass-demo.py) is not installed\n");
           return SPY_EXIT_FAILED;
         }
-      child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python ? python : "python3", demo, "--quiet", NULL);
-      if (child == NULL)
-        {
-          fprintf (stderr, "spyglass: cannot start the demo: %s\n", error->message);
-          return SPY_EXIT_FAILED;
-        }
-      /* Let it become Python (python3 may be a shim) and start its threads. */
-      g_usleep (G_USEC_PER_SEC / 2);
-      status = run_gui (1, gui_argv, (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10));
-      g_subprocess_force_exit (child);
-      g_subprocess_wait (child, NULL, NULL);
-      return status;
+      /* The window starts it, waits until it is Python (python3 may be a
+       * shim), records it, and ends it when the window closes. */
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+      app = spy_application_new ();
+      spy_application_set_launch (app, launch);
+      return g_application_run (G_APPLICATION (app), 1, gui_argv);
     }
   fprintf (stderr, "spyglass: no display here (DISPLAY and WAYLAND_DISPLAY are unset or unusable); "
            "recording the demo without a window instead\n");
@@ -123,7 +116,7 @@ main (int    argc,
   if (argc < 2 || !is_cli_command (argv[1]))
     {
 #if HAVE_GUI
-      return run_gui (argc, argv, 0);
+      return run_gui (argc, argv);
 #else
       print_usage (stderr);
       return SPY_EXIT_USAGE;

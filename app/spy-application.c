@@ -12,7 +12,7 @@ struct _SpyApplication {
   GtkApplication  parent_instance;
 
   GSettings      *settings;
-  GPid            record_pid;
+  GStrv           launch_argv;
 };
 
 G_DEFINE_FINAL_TYPE (SpyApplication, spy_application, GTK_TYPE_APPLICATION)
@@ -24,10 +24,10 @@ spy_application_activate (GApplication *app)
   SpyWindow *window = spy_window_new (GTK_APPLICATION (app));
 
   gtk_window_present (GTK_WINDOW (window));
-  if (self->record_pid > 0)
+  if (self->launch_argv != NULL)
     {
-      spy_window_record_pid (window, self->record_pid, NULL);
-      self->record_pid = 0;
+      spy_window_launch (window, (const char * const *) self->launch_argv, NULL);
+      g_clear_pointer (&self->launch_argv, g_strfreev);
     }
 }
 
@@ -104,6 +104,7 @@ static void
 spy_application_finalize (GObject *object)
 {
   g_clear_object (&SPY_APPLICATION (object)->settings);
+  g_clear_pointer (&SPY_APPLICATION (object)->launch_argv, g_strfreev);
   G_OBJECT_CLASS (spy_application_parent_class)->finalize (object);
 }
 
@@ -137,17 +138,19 @@ spy_application_new (void)
                        NULL);
 }
 
-void
-spy_application_set_record_pid (SpyApplication *self,
-                                GPid            pid)
-{
-  g_return_if_fail (SPY_IS_APPLICATION (self));
-  self->record_pid = pid;
-}
-
 GSettings *
 spy_application_get_settings (SpyApplication *self)
 {
   g_return_val_if_fail (SPY_IS_APPLICATION (self), NULL);
   return self->settings;
+}
+
+void
+spy_application_set_launch (SpyApplication     *self,
+                            const char * const *argv)
+{
+  g_return_if_fail (SPY_IS_APPLICATION (self));
+
+  g_strfreev (self->launch_argv);
+  self->launch_argv = g_strdupv ((char **) argv);
 }

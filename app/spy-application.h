@@ -10,9 +10,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SpyApplication, spy_application, SPY, APPLICATION, GtkApplication)
 
 SpyApplication *spy_application_new          (void);
-/* On activation, record this process (the demo) instead of showing the picker. */
-void            spy_application_set_record_pid (SpyApplication *self,
-                                                GPid            pid);
+/* On activation, start @argv under the profiler and record it (the demo). */
+void            spy_application_set_launch (SpyApplication     *self,
+                                            const char * const *argv);
 /* The app's settings, or NULL when the schema is not installed. */
 GSettings      *spy_application_get_settings (SpyApplication *self);
 
