@@ -124,22 +124,31 @@ def case_accuracy(spyglass, python, version, n_threads):
 
 
 def case_idle(spyglass, python, version):
-    """The sleeping thread appears only with --idle."""
+    """The sleeping thread appears only with --idle. Attached after start-up:
+    a thread that is starting runs for a moment, and may rightly be sampled."""
     require_python(python, version)
-    with tempfile.TemporaryDirectory() as tmp:
-        for idle in (False, True):
-            out = os.path.join(tmp, "idle-%d.txt" % idle)
-            code, _, _ = record(spyglass, ["-r", "200", "-d", "2", "--threads", "-o", out] + (["--idle"] if idle else []) +
-                                ["--", python, os.path.join(HERE, "accuracy_workload.py")])
-            if code != 0:
-                raise Failure("record failed")
-            profiles = load_collapsed(out)
-            log("--idle=%s: threads %s" % (idle, sorted(profiles)))
-            if ("sleeper" in profiles) != idle:
-                raise Failure("the sleeping thread %s with --idle=%s" %
-                              ("appears" if not idle else "is missing", idle))
-            if "worker-0" not in profiles:
-                raise Failure("the busy thread is missing")
+    target = subprocess.Popen([python, os.path.join(HERE, "accuracy_workload.py")], stdout=subprocess.PIPE)
+    try:
+        if target.stdout.readline().strip() != b"ready":
+            raise Failure("workload did not start")
+        time.sleep(0.2)
+        with tempfile.TemporaryDirectory() as tmp:
+            for idle in (False, True):
+                out = os.path.join(tmp, "idle-%d.txt" % idle)
+                code, _, _ = record(spyglass, ["-r", "200", "-d", "2", "--threads", "-o", out] +
+                                    (["--idle"] if idle else []) + ["-p", str(target.pid)])
+                if code != 0:
+                    raise Failure("record failed")
+                profiles = load_collapsed(out)
+                log("--idle=%s: threads %s" % (idle, sorted(profiles)))
+                if ("sleeper" in profiles) != idle:
+                    raise Failure("the sleeping thread %s with --idle=%s" %
+                                  ("appears" if not idle else "is missing", idle))
+                if "worker-0" not in profiles:
+                    raise Failure("the busy thread is missing")
+    finally:
+        target.kill()
+        target.wait()
 
 
 def case_gil(spyglass, python, version):
