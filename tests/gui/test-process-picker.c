@@ -3,13 +3,12 @@
 
 #include "config.h"
 
+#include "test-children.h"
+
 #include "gui-test-util.h"
 
 #include <gtk/gtk.h>
 #include <math.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 
 #include "spy-process-list.h"
 #include "spy-process-picker.h"
@@ -100,32 +99,6 @@ python_not_listed (gpointer data)
 /* Children die with the test, and keep quiet: a failed test must not leave
  * them holding meson's pipes open. */
 static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GPid
-spawn (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  GPid pid = 0;
-
-  g_spawn_async (NULL, (char **) argv, NULL,
-                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                 die_with_parent, NULL, &pid, &error);
-  g_assert_no_error (error);
-  return pid;
-}
-
-static void
-reap (GPid pid)
-{
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
@@ -133,9 +106,9 @@ fixture_set_up (Fixture       *fixture,
   const char *sleep_argv[] = { "/bin/sleep", "120", NULL };
   const int *size = user_data;
 
-  fixture->python_pid = spawn (python_argv);
+  fixture->python_pid = test_child_spawn (python_argv);
   for (guint i = 0; i < N_SLEEPERS; i++)
-    fixture->sleepers[i] = spawn (sleep_argv);
+    fixture->sleepers[i] = test_child_spawn (sleep_argv);
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (fixture->window, size[0], size[1]);
@@ -153,9 +126,9 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   gtk_window_destroy (fixture->window);
-  reap (fixture->python_pid);
+  test_child_reap (fixture->python_pid);
   for (guint i = 0; i < N_SLEEPERS; i++)
-    reap (fixture->sleepers[i]);
+    test_child_reap (fixture->sleepers[i]);
 }
 
 static void

@@ -3,9 +3,8 @@
 
 #include "config.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
+#include "test-children.h"
+
 #include <unistd.h>
 
 #include "spy-process-list.h"
@@ -14,32 +13,6 @@
 
 /* Children die with the test, and keep quiet: a failed test must not leave
  * them holding meson's pipes open. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GPid
-spawn (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  GPid pid = 0;
-
-  g_spawn_async (NULL, (char **) argv, NULL,
-                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                 die_with_parent, NULL, &pid, &error);
-  g_assert_no_error (error);
-  return pid;
-}
-
-static void
-reap (GPid pid)
-{
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-}
-
 static SpyProcessInfo *
 find_pid (GPtrArray *list,
           GPid       pid)
@@ -89,8 +62,8 @@ test_python_and_sleep (void)
       g_test_skip (PYTHON " is not installed");
       return;
     }
-  python_pid = spawn (python_argv);
-  sleep_pid = spawn (sleep_argv);
+  python_pid = test_child_spawn (python_argv);
+  sleep_pid = test_child_spawn (sleep_argv);
   result = scan_until_exec (list, python_pid, sleep_pid);
 
   python = find_pid (result, python_pid);
@@ -111,8 +84,8 @@ test_python_and_sleep (void)
   g_assert_true (spy_process_info_get_readable (self));
   g_assert_nonnull (spy_process_info_get_user (self));
 
-  reap (python_pid);
-  reap (sleep_pid);
+  test_child_reap (python_pid);
+  test_child_reap (sleep_pid);
 }
 
 /* A busy child uses about one core; an idle one about none. */
@@ -124,8 +97,8 @@ test_cpu_between_scans (void)
   g_autoptr(SpyProcessList) list = spy_process_list_new ();
   g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) second = NULL;
-  GPid busy = spawn (busy_argv);
-  GPid idle = spawn (idle_argv);
+  GPid busy = test_child_spawn (busy_argv);
+  GPid idle = test_child_spawn (idle_argv);
   double busy_cpu, idle_cpu;
 
   first = spy_process_list_scan (list, NULL);
@@ -139,8 +112,8 @@ test_cpu_between_scans (void)
   g_assert_cmpfloat (busy_cpu, <, 110);
   g_assert_cmpfloat (idle_cpu, <, 5);
 
-  reap (busy);
-  reap (idle);
+  test_child_reap (busy);
+  test_child_reap (idle);
 }
 
 static void
