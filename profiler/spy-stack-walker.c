@@ -242,7 +242,6 @@ get_code (SpyStackWalker  *self,
 
     identity_span (layout, &start, &len);
     memcpy (code->identity, buf + start, len);
-    code->identity_len = len;
   }
   code->firstlineno = get_i32 (buf, layout->code_firstlineno);
   qualname = layout->code_qualname != SPY_OFFSET_NONE ? get_ptr (buf, layout->code_qualname) : 0;

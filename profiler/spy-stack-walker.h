@@ -32,7 +32,6 @@ typedef struct _SpyCode {
   /* What identifies the code object at addr, re-read to catch a freed code
    * object whose address now holds another one. */
   guint8        identity[256];
-  guint         identity_len;
   guint64       checked_in;   /* the sample that last confirmed it */
 } SpyCode;
 
