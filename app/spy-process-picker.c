@@ -677,6 +677,52 @@ scroll_to (SpyProcessPicker *self,
       gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
 }
 
+/* The row Enter in the search entry means: the selected one if it is
+ * shown, else the first; GTK_INVALID_LIST_POSITION when none is shown. */
+static guint
+row_for_keyboard (SpyProcessPicker *self)
+{
+  guint selected = gtk_single_selection_get_selected (self->selection);
+
+  if (selected != GTK_INVALID_LIST_POSITION)
+    return selected;
+  return g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0 ? 0 : GTK_INVALID_LIST_POSITION;
+}
+
+/* Enter in the search entry records the match, as a launcher would. */
+static void
+on_search_activate (SpyProcessPicker *self,
+                    GtkSearchEntry   *entry)
+{
+  guint position = row_for_keyboard (self);
+  g_autoptr(SpyProcessInfo) info = NULL;
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+  gtk_single_selection_set_selected (self->selection, position);
+  info = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  g_signal_emit (self, signals[PROCESS_ACTIVATED], 0, (int) spy_process_info_get_pid (info));
+}
+
+/* Down in the search entry goes on to the list, at the match. */
+static gboolean
+on_search_key (GtkEventControllerKey *controller,
+               guint                  keyval,
+               guint                  keycode,
+               GdkModifierType        state,
+               SpyProcessPicker      *self)
+{
+  guint position;
+
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (position = row_for_keyboard (self)) == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  gtk_single_selection_set_selected (self->selection, position);
+  scroll_to (self, position);
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+  return TRUE;
+}
+
 gboolean
 spy_process_picker_select_pid (SpyProcessPicker *self,
                                GPid              pid)
@@ -788,6 +834,13 @@ spy_process_picker_set_property (GObject      *object,
     }
 }
 
+/* Focusing the picker focuses its search: typing finds a process. */
+static gboolean
+spy_process_picker_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (SPY_PROCESS_PICKER (widget)->search_entry));
+}
+
 static void
 spy_process_picker_class_init (SpyProcessPickerClass *klass)
 {
@@ -800,6 +853,7 @@ spy_process_picker_class_init (SpyProcessPickerClass *klass)
   object_class->set_property = spy_process_picker_set_property;
   widget_class->map = spy_process_picker_map;
   widget_class->unmap = spy_process_picker_unmap;
+  widget_class->grab_focus = spy_process_picker_grab_focus;
 
   /* Bound to the "Python-only filter" setting by the window. */
   properties[PROP_PYTHON_ONLY] =
@@ -883,6 +937,13 @@ spy_process_picker_init (SpyProcessPicker *self)
   add_columns (self);
   setup_model (self);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
+  g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (on_search_activate), self);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (on_search_key), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->search_entry), keys);
+  }
   ensure_style (GTK_WIDGET (self));
   update_empty_state (self);
 }

@@ -21,6 +21,7 @@ struct _SpyProfileView {
   GtkDropDown     *aggregation_dropdown;
   GtkSearchEntry  *search_entry;
   GtkLabel        *search_label;
+  GtkPaned        *paned;
   SpyFlamegraph   *flamegraph;
   SpyTopView      *top_view;
 
@@ -31,7 +32,12 @@ struct _SpyProfileView {
   guint            n_threads_listed;
   guint            refresh_source;
   gboolean         stale;
+  gboolean         split_placed;
 };
+
+/* The flamegraph's share of the height when the view is first shown;
+ * GtkPaned keeps the proportion when the window is resized. */
+#define FLAMEGRAPH_SHARE 0.55
 
 G_DEFINE_FINAL_TYPE (SpyProfileView, spy_profile_view, GTK_TYPE_WIDGET)
 
@@ -266,6 +272,14 @@ on_search_changed (GtkSearchEntry *entry,
   update_search_label (self);
 }
 
+/* Escape in the search entry clears it. */
+static void
+on_stop_search (GtkSearchEntry *entry,
+                SpyProfileView *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
 static void
 on_thread_selected (GtkDropDown    *dropdown,
                     GParamSpec     *pspec,
@@ -300,6 +314,23 @@ on_function_selected (SpyTopView     *top_view,
                       SpyProfileView *self)
 {
   spy_flamegraph_set_highlight (self->flamegraph, frame);
+}
+
+/* The first allocation tells the paned its height: split it there, so
+ * neither half is squeezed in a small window. */
+static void
+on_paned_max_position (GtkPaned       *paned,
+                       GParamSpec     *pspec,
+                       SpyProfileView *self)
+{
+  int max = 0;
+
+  g_object_get (paned, "max-position", &max, NULL);
+
+  if (self->split_placed || max <= 0 || max == G_MAXINT)
+    return;
+  self->split_placed = TRUE;
+  gtk_paned_set_position (paned, (int) (max * FLAMEGRAPH_SHARE));
 }
 
 static void
@@ -434,6 +465,7 @@ spy_profile_view_class_init (SpyProfileViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyProfileView, aggregation_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpyProfileView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SpyProfileView, search_label);
+  gtk_widget_class_bind_template_child (widget_class, SpyProfileView, paned);
   gtk_widget_class_bind_template_child (widget_class, SpyProfileView, flamegraph);
   gtk_widget_class_bind_template_child (widget_class, SpyProfileView, top_view);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -456,8 +488,10 @@ spy_profile_view_init (SpyProfileView *self)
   gtk_drop_down_set_model (self->thread_dropdown, G_LIST_MODEL (self->threads));
 
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
+  g_signal_connect (self->search_entry, "stop-search", G_CALLBACK (on_stop_search), self);
   g_signal_connect (self->thread_dropdown, "notify::selected", G_CALLBACK (on_thread_selected), self);
   g_signal_connect (self->aggregation_dropdown, "notify::selected", G_CALLBACK (on_aggregation_selected), self);
+  g_signal_connect (self->paned, "notify::max-position", G_CALLBACK (on_paned_max_position), self);
   g_signal_connect (self->top_view, "function-selected", G_CALLBACK (on_function_selected), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.toggle-pause", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.dump-stacks", FALSE);

@@ -33,6 +33,9 @@ struct _SpyTopView {
   GtkCustomFilter    *filter;
   char               *search;
   GtkColumnViewColumn *columns[N_COLUMNS];
+  GtkPopoverMenu     *menu;
+  Column              sort_column;  /* the last sort asked of us */
+  GtkSortType         sort_order;
 };
 
 G_DEFINE_FINAL_TYPE (SpyTopView, spy_top_view, GTK_TYPE_WIDGET)
@@ -147,8 +150,105 @@ add_columns (SpyTopView *self)
       g_object_unref (column);
     }
   /* Hottest first, like top. */
+  self->sort_column = COLUMN_OWN_PERCENT;
+  self->sort_order = GTK_SORT_DESCENDING;
   gtk_column_view_sort_by_column (self->column_view, self->columns[COLUMN_OWN_PERCENT],
                                   GTK_SORT_DESCENDING);
+}
+
+static void
+sort_by (SpyTopView  *self,
+         Column       column,
+         GtkSortType  order)
+{
+  self->sort_column = column;
+  self->sort_order = order;
+  /* Cleared first: GTK 4.8 otherwise leaves the old column's arrow up. */
+  gtk_column_view_sort_by_column (self->column_view, NULL, GTK_SORT_ASCENDING);
+  gtk_column_view_sort_by_column (self->column_view, self->columns[column], order);
+}
+
+/* ---- the table's menu: sorting without a mouse ------------------------- */
+
+/* GTK 4.8's column headers take no keyboard focus: the menu (Shift+F10,
+ * the Menu key or a right click) sorts by any column. Numbers sort the
+ * largest first and names A to Z; asking again reverses. */
+static void
+sort_by_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SpyTopView *self = SPY_TOP_VIEW (widget);
+  int column = g_variant_get_int32 (parameter);
+  GtkSortType natural = column >= COLUMN_FUNCTION ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING;
+
+  if (column < 0 || column >= N_COLUMNS)
+    return;
+  if ((Column) column == self->sort_column)
+    sort_by (self, column, self->sort_order == GTK_SORT_ASCENDING ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+  else
+    sort_by (self, column, natural);
+}
+
+static GMenuModel *
+sort_menu_model (void)
+{
+  /* In column order; each with a letter of its own to press. */
+  static const char *labels[N_COLUMNS] = {
+    N_("Sort by _Own %"), N_("Sort by _Total %"), N_("Sort by Own T_ime"),
+    N_("Sort by Total Ti_me"), N_("Sort by _Function"), N_("Sort by _Location"),
+  };
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  for (int i = 0; i < N_COLUMNS; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_(labels[i]), NULL);
+
+      g_menu_item_set_action_and_target_value (item, "top.sort-by", g_variant_new_int32 (i));
+      g_menu_append_item (section, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  return G_MENU_MODEL (menu);
+}
+
+static void
+show_menu (SpyTopView *self,
+           double      x,
+           double      y)
+{
+  GdkRectangle at = { (int) x, (int) y, 1, 1 };
+
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), &at);
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+}
+
+static gboolean
+menu_key (GtkWidget *widget,
+          GVariant  *args,
+          gpointer   user_data)
+{
+  /* From the keyboard: under the header, where the columns are named. */
+  show_menu (SPY_TOP_VIEW (widget), 24, 24);
+  return TRUE;
+}
+
+/* The focus goes back to the table the menu came from. */
+static void
+on_menu_closed (GtkPopover *popover,
+                SpyTopView *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
+on_right_click (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                SpyTopView      *self)
+{
+  show_menu (self, x, y);
 }
 
 static gboolean
@@ -196,6 +296,7 @@ spy_top_view_dispose (GObject *object)
       gtk_widget_unparent (child);
   }
   gtk_widget_dispose_template (GTK_WIDGET (self), SPY_TYPE_TOP_VIEW);
+  self->menu = NULL;
   g_clear_object (&self->selection);
   g_clear_object (&self->rows);
   g_clear_pointer (&self->search, g_free);
@@ -215,6 +316,9 @@ spy_top_view_class_init (SpyTopViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyTopView, scroller);
   gtk_widget_class_bind_template_child (widget_class, SpyTopView, column_view);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_install_action (widget_class, "top.sort-by", "i", sort_by_action);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, menu_key, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, menu_key, NULL);
 
   /**
    * SpyTopView::function-selected:
@@ -242,6 +346,20 @@ spy_top_view_init (SpyTopView *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
   add_columns (self);
+
+  {
+    g_autoptr(GMenuModel) model = sort_menu_model ();
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    self->menu = GTK_POPOVER_MENU (gtk_popover_menu_new_from_model (model));
+    gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
+    gtk_widget_set_halign (GTK_WIDGET (self->menu), GTK_ALIGN_START);
+    gtk_widget_set_parent (GTK_WIDGET (self->menu), GTK_WIDGET (self));
+    g_signal_connect (self->menu, "closed", G_CALLBACK (on_menu_closed), self);
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (on_right_click), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  }
 }
 
 GtkWidget *
@@ -321,5 +439,5 @@ spy_top_view_sort_by (SpyTopView  *self,
 
   for (int i = 0; i < N_COLUMNS; i++)
     if (g_strcmp0 (column, column_titles[i]) == 0)
-      gtk_column_view_sort_by_column (self->column_view, self->columns[i], order);
+      sort_by (self, i, order);
 }

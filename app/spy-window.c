@@ -84,6 +84,12 @@ show_page (SpyWindow  *self,
            const char *name)
 {
   gtk_stack_set_visible_child_name (self->stack, name);
+  /* The keyboard goes where the work is: typing a process name in the
+   * picker, the arrow keys in the flamegraph. */
+  if (g_strcmp0 (name, "picker") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->picker));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (spy_profile_view_get_flamegraph (self->profile_view)));
   update_actions (self);
   update_title (self);
 }
@@ -528,7 +534,10 @@ record_action (GtkWidget  *widget,
   SpyWindow *self = SPY_WINDOW (widget);
   GPid pid = spy_process_picker_get_selected_pid (self->picker);
 
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "picker") != 0)
+  /* Ctrl+R starts and stops, like the one header button it stands for. */
+  if (self->sampler != NULL && spy_sampler_get_running (self->sampler))
+    spy_window_stop (self);
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "picker") != 0)
     show_page (self, "picker");
   else if (pid > 0)
     spy_window_record_pid (self, pid, NULL);
@@ -650,6 +659,8 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.show-picker", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.record", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 
 static void

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gui-test-util.c: running the main loop in GUI tests until something happens */
+/* gui-test-util.c: helpers for GUI tests: waiting on the main loop,
+ * screenshots, and real X input through xdotool */
 
 #include "config.h"
 
 #include "gui-test-util.h"
+
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 gboolean
 gui_test_wait_for (gboolean (*done) (gpointer),
@@ -30,4 +35,157 @@ void
 gui_test_settle (double seconds)
 {
   gui_test_wait_for (never, NULL, seconds);
+}
+
+void
+gui_test_screenshot (const char *name,
+                     int         width,
+                     int         height)
+{
+  const char *dir = g_getenv ("SPY_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *geometry = g_strdup_printf ("%dx%d+0+0", width, height);
+
+  if (dir == NULL || import == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  gui_test_settle (0.5);
+  {
+    const char *argv[] = { import, "-window", "root", "-crop", geometry, "+repage", path, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  g_test_message ("screenshot: %s", path);
+}
+
+GtkWidget *
+gui_test_find_descendant (GtkWidget *widget,
+                          GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = gui_test_find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+gui_test_have_xdotool (void)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+#ifdef GDK_WINDOWING_X11
+  return xdotool != NULL && GDK_IS_X11_DISPLAY (gdk_display_get_default ());
+#else
+  return FALSE;
+#endif
+}
+
+/* Runs xdotool with @args; the test fails if it does. */
+static void
+xdotool (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "xdotool");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("xdotool %s failed: %s", args[0], err);
+  gui_test_settle (0.15);
+}
+
+#ifdef GDK_WINDOWING_X11
+static char *
+window_xid (GtkWindow *window)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+  return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+}
+#endif
+
+void
+gui_test_focus_window (GtkWindow *window)
+{
+#ifdef GDK_WINDOWING_X11
+  g_autofree char *xid = window_xid (window);
+  const char *args[] = { "windowfocus", "--sync", xid, NULL };
+
+  xdotool (args);
+#endif
+}
+
+void
+gui_test_keys (const char *keys)
+{
+  g_auto(GStrv) names = g_strsplit (keys, " ", -1);
+
+  /* One at a time, each handled before the next: as a person types. */
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *args[] = { "key", "--clearmodifiers", names[i], NULL };
+
+      if (names[i][0] != '\0')
+        xdotool (args);
+    }
+}
+
+void
+gui_test_type (const char *text)
+{
+  const char *args[] = { "type", "--delay", "20", text, NULL };
+
+  xdotool (args);
+}
+
+void
+gui_test_click (GtkWidget *widget,
+                double     x,
+                double     y,
+                int        button,
+                int        count)
+{
+#ifdef GDK_WINDOWING_X11
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t in = GRAPHENE_POINT_INIT (x, y), out;
+  double dx = 0, dy = 0;
+  g_autofree char *xid = window_xid (GTK_WINDOW (native));
+  g_autofree char *sx = NULL, *sy = NULL, *sbutton = g_strdup_printf ("%d", button);
+  g_autofree char *srepeat = g_strdup_printf ("%d", count);
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
+  gtk_native_get_surface_transform (native, &dx, &dy);
+  sx = g_strdup_printf ("%d", (int) (out.x + dx));
+  sy = g_strdup_printf ("%d", (int) (out.y + dy));
+  {
+    const char *move[] = { "mousemove", "--sync", "--window", xid, sx, sy, NULL };
+    const char *click[] = { "click", "--repeat", srepeat, "--delay", "80", sbutton, NULL };
+
+    xdotool (move);
+    xdotool (click);
+  }
+#endif
+}
+
+GtkWidget *
+gui_test_focus (GtkWidget *widget)
+{
+  return gtk_root_get_focus (gtk_widget_get_root (widget));
 }

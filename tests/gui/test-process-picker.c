@@ -24,46 +24,6 @@ typedef struct {
   GPid              sleepers[N_SLEEPERS];
 } Fixture;
 
-/* A screenshot of the top left @width × @height of the Xvfb screen. */
-static void
-screenshot (const char *name,
-            int         width,
-            int         height)
-{
-  const char *dir = g_getenv ("SPY_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-  g_autofree char *import = g_find_program_in_path ("import");
-
-  if (dir == NULL || import == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("%s -window root -crop %dx%d+0+0 +repage %s",
-                             import, width, height, path);
-  gui_test_settle (0.5);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-  g_test_message ("screenshot: %s", path);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The row for @pid as shown (after filtering and sorting), or NULL. */
 static SpyProcessInfo *
 listed (Fixture *fixture,
@@ -114,7 +74,7 @@ fixture_set_up (Fixture       *fixture,
   gtk_window_set_default_size (fixture->window, size[0], size[1]);
   fixture->picker = SPY_PROCESS_PICKER (spy_process_picker_new ());
   gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->picker));
-  fixture->column_view = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (fixture->picker),
+  fixture->column_view = GTK_COLUMN_VIEW (gui_test_find_descendant (GTK_WIDGET (fixture->picker),
                                                            GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (fixture->column_view);
   gtk_window_present (fixture->window);
@@ -145,7 +105,7 @@ activate_selected (Fixture *fixture)
 {
   GtkSelectionModel *model = gtk_column_view_get_model (fixture->column_view);
   guint position = gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (model));
-  GtkWidget *list_view = find_descendant (GTK_WIDGET (fixture->column_view), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = gui_test_find_descendant (GTK_WIDGET (fixture->column_view), GTK_TYPE_LIST_VIEW);
 
   g_assert_nonnull (list_view);
   gtk_widget_activate_action (list_view, "list.activate-item", "u", position);
@@ -175,7 +135,7 @@ test_lists_selects_activates (Fixture       *fixture,
     "Cannot read process 1234 (/usr/bin/python3.11): Operation not permitted. Reading another "
     "user's process needs root or CAP_SYS_PTRACE: run `sudo setcap cap_sys_ptrace+ep spyglass`, "
     "or start the program from Spyglass with “Launch Command…”.");
-  screenshot ("process-picker-1280x800.png", 1280, 800);
+  gui_test_screenshot ("process-picker-1280x800.png", 1280, 800);
   spy_process_picker_show_message (fixture->picker, NULL);
 }
 
@@ -183,7 +143,7 @@ static void
 set_search (Fixture    *fixture,
             const char *text)
 {
-  GtkWidget *entry = find_descendant (GTK_WIDGET (fixture->picker), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *entry = gui_test_find_descendant (GTK_WIDGET (fixture->picker), GTK_TYPE_SEARCH_ENTRY);
 
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
 }
@@ -197,7 +157,7 @@ test_search_filters (Fixture       *fixture,
   set_search (fixture, "no-such-process-at-all");
   g_assert_true (gui_test_wait_for (python_not_listed, fixture, 3));
   g_assert_false (spy_process_picker_select_pid (fixture->picker, fixture->python_pid));
-  screenshot ("process-picker-no-match.png", 1280, 800);
+  gui_test_screenshot ("process-picker-no-match.png", 1280, 800);
 
   set_search (fixture, pid_text);
   g_assert_true (gui_test_wait_for (python_listed, fixture, 3));
@@ -272,7 +232,7 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   selected = gtk_single_selection_get_selected_item (selection);
   g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment (fixture)), >, 0);
   offset = selected_row_offset (fixture);
-  screenshot ("process-picker-800x600.png", 800, 600);
+  gui_test_screenshot ("process-picker-800x600.png", 800, 600);
 
   for (guint i = 0; i < 2; i++)
     {
@@ -288,7 +248,7 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
   spy_process_picker_show_message (fixture->picker,
     "Cannot read process 1234 (/usr/bin/python3.11): Operation not permitted. Reading another "
     "user's process needs root or CAP_SYS_PTRACE.");
-  screenshot ("process-picker-800x600-python-only.png", 800, 600);
+  gui_test_screenshot ("process-picker-800x600-python-only.png", 800, 600);
 }
 
 static void
@@ -349,7 +309,7 @@ test_launch_command (Fixture       *fixture,
   gtk_editable_set_text (GTK_EDITABLE (entry), "python3 'my app.py' --port 8000");
   g_assert_true (gtk_widget_get_sensitive (launch));
   gui_test_settle (0.3);
-  screenshot ("process-picker-launch.png", 1280, 800);
+  gui_test_screenshot ("process-picker-launch.png", 1280, 800);
 
   g_signal_connect (fixture->picker, "command-activated", G_CALLBACK (on_command_activated), &argv);
   g_signal_emit_by_name (launch, "clicked");

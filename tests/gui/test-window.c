@@ -9,29 +9,11 @@
 #include <signal.h>
 
 #include "spy-format.h"
+#include "spy-process-list.h"
 #include "spy-top-row.h"
 #include "spy-window.h"
 
 static char *tmp_dir;
-
-/* A screenshot of the whole (Xvfb) screen, for people to look at. */
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("SPY_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-  g_autofree char *import = g_find_program_in_path ("import");
-
-  if (dir == NULL || import == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s", path);
-  gui_test_settle (0.3);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-  g_test_message ("screenshot: %s", path);
-}
 
 static SpyProfile *
 make_profile (void)
@@ -96,14 +78,14 @@ test_open_profile (void)
   g_assert_cmpstr (first, ==, "parse_json");
   g_assert_null (spy_window_get_error_message (window));
   g_assert_false (spy_window_get_unsaved (window));
-  screenshot ("window-open-profile.png");
+  gui_test_screenshot ("window-open-profile.png", 1280, 800);
 
   /* Search narrows the table. */
   spy_profile_view_set_search (spy_window_get_profile_view (window), "render");
   gui_test_settle (0.3);
   g_assert_cmpuint (g_list_model_get_n_items (spy_top_view_get_model (
     spy_profile_view_get_top_view (spy_window_get_profile_view (window)))), ==, 1);
-  screenshot ("window-search.png");
+  gui_test_screenshot ("window-search.png", 1280, 800);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -122,7 +104,7 @@ test_open_corrupt (void)
   g_assert_nonnull (spy_window_get_error_message (window));
   g_assert_nonnull (strstr (spy_window_get_error_message (window), "corrupt.spyprof"));
   gui_test_settle (0.3);
-  screenshot ("window-corrupt-file.png");
+  gui_test_screenshot ("window-corrupt-file.png", 1280, 800);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -180,12 +162,12 @@ test_record_save_reopen (void)
   spy_process_picker_refresh (spy_window_get_picker (window));
   /* Through the picker, as a person would: select it, then Record. */
   g_assert_true (gui_test_wait_for (picker_selects, &state, 5.0));
-  screenshot ("window-picker.png");
+  gui_test_screenshot ("window-picker.png", 1280, 800);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL));
   g_assert_null (spy_window_get_error_message (window));
   g_assert_true (gui_test_wait_for (hot_is_first, &state, 4.0));
   gui_test_settle (2.0);
-  screenshot ("window-recording.png");
+  gui_test_screenshot ("window-recording.png", 1280, 800);
   spy_window_stop (window);
   g_assert_true (spy_window_get_unsaved (window));
 
@@ -200,11 +182,268 @@ test_record_save_reopen (void)
   g_assert_true (spy_profile_equal (spy_profile_view_get_profile (spy_window_get_profile_view (window)),
                                     reloaded, &why));
   g_assert_true (hot_is_first (&(RecordState) { second, 0 }));
-  screenshot ("window-reopened.png");
+  gui_test_screenshot ("window-reopened.png", 1280, 800);
 
   g_subprocess_force_exit (child);
   gtk_window_destroy (GTK_WINDOW (second));
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The Keyboard Shortcuts window (Ctrl+?) loads from the resource without
+ * a warning and lists every shortcut the window binds. */
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/spyglass/Spyglass/gtk/help-overlay.ui");
+  GtkWindow *window = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+  const char *expected[] = { "<Control>o", "<Control>s", "<Control><Shift>s", "<Control>n", "<Control>r",
+                             "<Control>w", "<Control>q", "<Control>f", "Return", "F5", "<Shift>F10 Menu" };
+  g_autoptr(GString) seen = g_string_new ("|");
+
+  g_assert_nonnull (window);
+  for (GSList *l = gtk_builder_get_objects (builder); l != NULL; l = g_slist_delete_link (l, l))
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *accelerator = NULL;
+
+        g_object_get (l->data, "accelerator", &accelerator, NULL);
+        g_string_append_printf (seen, "%s|", accelerator);
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *needle = g_strdup_printf ("|%s|", expected[i]);
+
+      if (strstr (seen->str, needle) == NULL)
+        g_error ("the shortcuts window misses %s (has %s)", expected[i], seen->str);
+    }
+  gtk_window_set_default_size (window, 1280, 800);
+  gtk_window_present (window);
+  gui_test_screenshot ("shortcuts-window.png", 1280, 800);
+  gtk_window_destroy (window);
+}
+
+/* ---- keyboard only ------------------------------------------------------ */
+
+typedef struct {
+  SpyWindow  *window;
+  GPid        pid;
+  const char *path;
+} Walk;
+
+static gboolean
+pid_listed (gpointer data)
+{
+  Walk *walk = data;
+  GtkWidget *view = gui_test_find_descendant (GTK_WIDGET (spy_window_get_picker (walk->window)),
+                                              GTK_TYPE_COLUMN_VIEW);
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (view)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpyProcessInfo) info = g_list_model_get_item (model, i);
+
+      if (spy_process_info_get_pid (info) == walk->pid)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+walk_hot_first (gpointer data)
+{
+  Walk *walk = data;
+  g_autofree char *first = first_function (walk->window);
+
+  return g_strcmp0 (first, "hot") == 0;
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (((Walk *) data)->path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+opened (gpointer data)
+{
+  return spy_profile_view_get_profile (spy_window_get_profile_view (((Walk *) data)->window)) != NULL;
+}
+
+static gboolean
+first_is (SpyWindow  *window,
+          const char *function)
+{
+  g_autofree char *first = first_function (window);
+
+  return g_strcmp0 (first, function) == 0;
+}
+
+/* The menu is up and has the keyboard: arrows will move in it. */
+static gboolean
+menu_has_focus (GtkWidget *menu)
+{
+  GtkWidget *focus = gui_test_focus (menu);
+
+  return gtk_widget_get_mapped (menu) && focus != NULL && gtk_widget_is_ancestor (focus, menu);
+}
+
+/* The function of the frame the flamegraph is zoomed into. */
+static const char *
+zoomed_function (SpyWindow *window)
+{
+  SpyFlamegraph *flamegraph = spy_profile_view_get_flamegraph (spy_window_get_profile_view (window));
+  SpyCallTree *tree = spy_flamegraph_get_tree (flamegraph);
+  guint32 node = spy_flamegraph_get_zoom_node (flamegraph);
+  SpyProfile *profile = spy_call_tree_get_profile (tree);
+
+  if (node == 0)
+    return "(root)";
+  return spy_profile_get_string (profile, spy_profile_get_frame (profile,
+                                 spy_call_tree_get_node (tree, node)->frame)->function);
+}
+
+/* Presses Tab until @widget (or a widget inside it) has the focus. */
+static gboolean
+tab_to (GtkWidget *widget)
+{
+  for (int i = 0; i < 40; i++)
+    {
+      GtkWidget *focus = gui_test_focus (widget);
+
+      if (focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget)))
+        return TRUE;
+      g_test_message ("Tab %d: %s", i, focus ? G_OBJECT_TYPE_NAME (focus) : "(none)");
+      gui_test_keys ("Tab");
+    }
+  return FALSE;
+}
+
+/* A person with only a keyboard: find the process by typing, record it,
+ * walk and zoom the flamegraph, search, sort, stop, save, close, reopen. */
+static void
+test_keyboard_only (void)
+{
+  const char *python = "/usr/bin/python3.11";
+  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
+  g_autofree char *saved = g_build_filename (tmp_dir, "keyboard.spyprof", NULL);
+  g_autofree char *pid_text = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpyProfile) recorded = NULL;
+  g_autofree char *why = NULL;
+  SpyProfileView *view;
+  SpyFlamegraph *flamegraph;
+  GtkWidget *menu;
+  Walk walk = { 0 };
+
+  if (!gui_test_have_xdotool ())
+    {
+      g_test_skip ("xdotool (or an X11 display) is missing: no real key presses");
+      return;
+    }
+  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3.11 is not installed");
+      return;
+    }
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
+  g_assert_no_error (error);
+  walk.pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
+  walk.path = saved;
+  pid_text = g_strdup_printf ("%d", (int) walk.pid);
+
+  walk.window = new_window ();
+  view = spy_window_get_profile_view (walk.window);
+  flamegraph = spy_profile_view_get_flamegraph (view);
+  gui_test_focus_window (GTK_WINDOW (walk.window));
+  spy_process_picker_refresh (spy_window_get_picker (walk.window));
+  g_assert_true (gui_test_wait_for (pid_listed, &walk, 5.0));
+
+  /* Typing goes to the picker's search; Enter records the match. */
+  gui_test_type (pid_text);
+  gui_test_keys ("Return");
+  GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
+  g_assert_nonnull (spy_profile_view_get_sampler (view));
+  g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
+  g_assert_true (gui_test_wait_for (walk_hot_first, &walk, 4.0));
+  gui_test_settle (1.0);
+
+  /* The flamegraph has the focus; Up climbs from the root towards the
+   * leaves along the widest frames; Return zooms; Escape zooms out. */
+  g_assert_true (tab_to (GTK_WIDGET (flamegraph)));
+  gui_test_keys ("Up Up Up Return");
+  GUI_TEST_WAIT_UNTIL (g_str_equal (zoomed_function (walk.window), "hot"), 5.0);
+  g_assert_cmpstr (zoomed_function (walk.window), ==, "hot");
+  gui_test_screenshot ("keyboard-zoomed.png", 1280, 800);
+  gui_test_keys ("Escape");
+  GUI_TEST_WAIT_UNTIL (g_str_equal (zoomed_function (walk.window), "main"), 5.0);
+  g_assert_cmpstr (zoomed_function (walk.window), ==, "main");
+
+  /* Ctrl+F, a search: the flamegraph and the table follow; Escape clears. */
+  gui_test_keys ("ctrl+f");
+  gui_test_type ("cold");
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "cold"), 5.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "cold");
+  g_assert_cmpfloat (spy_flamegraph_get_search_fraction (flamegraph), >, 0.05);
+  g_assert_cmpfloat (spy_flamegraph_get_search_fraction (flamegraph), <, 0.5);
+  gui_test_screenshot ("keyboard-search.png", 1280, 800);
+  gui_test_keys ("Escape");
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "hot"), 5.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "hot");
+
+  /* Tab on to the table; its menu (Shift+F10) sorts by function name
+   * (F, its mnemonic), A to Z; the same item again reverses. */
+  g_assert_true (tab_to (GTK_WIDGET (spy_profile_view_get_top_view (view))));
+  menu = gui_test_find_descendant (GTK_WIDGET (spy_profile_view_get_top_view (view)), GTK_TYPE_POPOVER_MENU);
+  gui_test_keys ("shift+F10");
+  GUI_TEST_WAIT_UNTIL (menu_has_focus (menu), 5.0);
+  g_assert_true (menu_has_focus (menu));
+  gui_test_screenshot ("keyboard-sort-menu.png", 1280, 800);
+  gui_test_keys ("f");
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "<module>") && !gtk_widget_get_mapped (menu), 5.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "<module>");
+  g_assert_false (gtk_widget_get_mapped (menu));
+  gui_test_keys ("shift+F10");
+  GUI_TEST_WAIT_UNTIL (menu_has_focus (menu), 5.0);
+  g_assert_true (menu_has_focus (menu));
+  gui_test_keys ("f");
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "main"), 5.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "main");
+
+  /* Ctrl+R stops; Ctrl+S asks where, the path is typed, Return saves. */
+  gui_test_keys ("ctrl+r");
+  GUI_TEST_WAIT_UNTIL (!spy_sampler_get_running (spy_profile_view_get_sampler (view)), 5.0);
+  g_assert_false (spy_sampler_get_running (spy_profile_view_get_sampler (view)));
+  recorded = g_object_ref (spy_profile_view_get_profile (view));
+  gui_test_keys ("ctrl+s");
+  gui_test_settle (0.5);
+  gui_test_screenshot ("keyboard-save-dialog.png", 1280, 800);
+  gui_test_keys ("ctrl+a");
+  gui_test_type (saved);
+  gui_test_keys ("Return");
+  g_assert_true (gui_test_wait_for (file_exists, &walk, 5.0));
+  GUI_TEST_WAIT_UNTIL (!spy_window_get_unsaved (walk.window), 5.0);
+  g_assert_false (spy_window_get_unsaved (walk.window));
+
+  /* Ctrl+W closes (nothing unsaved: no question); a new window, Ctrl+O,
+   * the path typed, Return: the same profile. */
+  g_object_add_weak_pointer (G_OBJECT (walk.window), (gpointer *) &walk.window);
+  gui_test_keys ("ctrl+w");
+  GUI_TEST_WAIT_UNTIL (walk.window == NULL, 5.0);
+  g_assert_null (walk.window);
+  walk.window = new_window ();
+  gui_test_focus_window (GTK_WINDOW (walk.window));
+  gui_test_keys ("ctrl+o");
+  gui_test_settle (0.5);
+  gui_test_type (saved);
+  gui_test_keys ("Return");
+  g_assert_true (gui_test_wait_for (opened, &walk, 5.0));
+  if (!spy_profile_equal (recorded, spy_profile_view_get_profile (spy_window_get_profile_view (walk.window)), &why))
+    g_error ("the reopened profile differs: %s", why);
+  gui_test_screenshot ("keyboard-reopened.png", 1280, 800);
+
+  gtk_window_destroy (GTK_WINDOW (walk.window));
+  g_subprocess_force_exit (child);
 }
 
 int
@@ -215,6 +454,8 @@ main (int    argc,
 
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
+  /* The file chooser keeps its own settings: not in the user's dconf. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   if (!gtk_init_check ())
     {
       g_print ("SKIP: no display (run under xvfb-run)\n");
@@ -226,6 +467,8 @@ main (int    argc,
   g_test_add_func ("/window/open-profile-shows-table-and-search", test_open_profile);
   g_test_add_func ("/window/corrupt-file-error-in-window", test_open_corrupt);
   g_test_add_func ("/window/record-from-picker-save-reopen", test_record_save_reopen);
+  g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
+  g_test_add_func ("/window/keyboard-only", test_keyboard_only);
   status = g_test_run ();
   return status;
 }
