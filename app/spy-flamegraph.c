@@ -602,6 +602,49 @@ spy_flamegraph_get_inverted (SpyFlamegraph *self)
   return self->inverted;
 }
 
+gboolean
+spy_flamegraph_get_node_area (SpyFlamegraph   *self,
+                              guint32          node,
+                              graphene_rect_t *area)
+{
+  SpyFlameOptions options;
+  SpyFlameLayout *layout;
+  const SpyFlameRect *rect;
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  double x0, x1, y0;
+
+  g_return_val_if_fail (SPY_IS_FLAMEGRAPH (self), FALSE);
+
+  if ((layout = prepare (self, &options)) == NULL ||
+      (rect = spy_flame_layout_find_node (layout, node)) == NULL)
+    return FALSE;
+  x0 = MAX ((rect->x - options.x_offset) * options.x_scale, 0);
+  x1 = MIN ((rect->x + rect->width - options.x_offset) * options.x_scale, width);
+  y0 = spy_flame_render_row_y (gtk_widget_get_height (GTK_WIDGET (self)), &options, rect->depth);
+  if (x1 <= x0 || y0 < SPY_FLAME_CRUMB_HEIGHT || y0 >= gtk_widget_get_height (GTK_WIDGET (self)))
+    return FALSE;
+  graphene_rect_init (area, x0, y0, x1 - x0, SPY_FLAME_ROW_HEIGHT);
+  return TRUE;
+}
+
+gboolean
+spy_flamegraph_get_crumb_area (SpyFlamegraph   *self,
+                               guint            index,
+                               graphene_rect_t *area)
+{
+  GArray *crumbs;
+  const SpyFlameCrumb *crumb;
+
+  g_return_val_if_fail (SPY_IS_FLAMEGRAPH (self), FALSE);
+
+  crumbs = ensure_crumbs (self, gtk_widget_get_width (GTK_WIDGET (self)));
+  if (crumbs == NULL || index >= crumbs->len)
+    return FALSE;
+  crumb = &g_array_index (crumbs, SpyFlameCrumb, index);
+  graphene_rect_init (area, crumb->x, 0, crumb->width, SPY_FLAME_CRUMB_HEIGHT);
+  return TRUE;
+}
+
 /* Pointer ---------------------------------------------------------------- */
 
 static void
@@ -895,7 +938,7 @@ spy_flamegraph_query_tooltip (GtkWidget  *widget,
   SpyFlameOptions options;
   const SpyFlameRect *rect;
   g_autofree char *text = NULL;
-  double x0, x1, y0;
+  graphene_rect_t area;
 
   if (prepare (self, &options) == NULL)
     return FALSE;
@@ -908,12 +951,9 @@ spy_flamegraph_query_tooltip (GtkWidget  *widget,
   text = tooltip_text (self, rect);
   /* Plain text: names come from the target. */
   gtk_tooltip_set_text (tooltip, text);
-  x0 = (rect->x - options.x_offset) * options.x_scale;
-  x1 = (rect->x + rect->width - options.x_offset) * options.x_scale;
-  y0 = spy_flame_render_row_y (gtk_widget_get_height (widget), &options, rect->depth);
-  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { floor (MAX (x0, 0)), floor (y0),
-                                                        ceil (MIN (x1, gtk_widget_get_width (widget)) - MAX (x0, 0)),
-                                                        SPY_FLAME_ROW_HEIGHT });
+  if (spy_flamegraph_get_node_area (self, rect->node, &area))
+    gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { floor (area.origin.x), floor (area.origin.y),
+                                                          ceil (area.size.width), ceil (area.size.height) });
   return TRUE;
 }
 

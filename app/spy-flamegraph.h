@@ -36,5 +36,14 @@ void         spy_flamegraph_zoom_to             (SpyFlamegraph *self,
                                                  guint32        node);
 /* One level up; FALSE when already at the root. */
 gboolean     spy_flamegraph_zoom_out            (SpyFlamegraph *self);
+/* Where @node is drawn, in widget coordinates; FALSE when it is not in
+ * view (outside the zoom, scrolled away, or merged with narrow ones). */
+gboolean     spy_flamegraph_get_node_area       (SpyFlamegraph   *self,
+                                                 guint32          node,
+                                                 graphene_rect_t *area);
+/* Where breadcrumb @index (0: all samples) is; FALSE past the last. */
+gboolean     spy_flamegraph_get_crumb_area      (SpyFlamegraph   *self,
+                                                 guint            index,
+                                                 graphene_rect_t *area);
 
 G_END_DECLS

@@ -11,6 +11,9 @@
 #include "spy-target.h"
 #include "spy-window.h"
 
+/* Profiles listed under Open Recent. */
+#define MAX_RECENT 8
+
 /* How long a launched command may take to become Python. */
 #define LAUNCH_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
@@ -22,6 +25,7 @@ struct _SpyWindow {
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
   GtkStack             *stack;
+  GMenu                *recent_menu;
   SpyProcessPicker     *picker;
   SpyProfileView       *profile_view;
 
@@ -100,6 +104,57 @@ add_recent (GFile *file)
   g_autofree char *uri = g_file_get_uri (file);
 
   gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+}
+
+/* Menu labels take _ as a mnemonic mark: a file name's own are doubled. */
+static char *
+escape_mnemonics (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
+static int
+compare_recent (gconstpointer a,
+                gconstpointer b)
+{
+  GtkRecentInfo *info_a = *(GtkRecentInfo **) a, *info_b = *(GtkRecentInfo **) b;
+
+  return g_date_time_compare (gtk_recent_info_get_modified (info_b), gtk_recent_info_get_modified (info_a));
+}
+
+/* Open Recent: the last profiles Spyglass opened or saved that still exist. */
+static void
+update_recent_menu (SpyWindow *self)
+{
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  g_autoptr(GPtrArray) ours = g_ptr_array_new ();
+  const char *app_name = g_get_application_name ();
+
+  g_menu_remove_all (self->recent_menu);
+  for (GList *l = items; l != NULL; l = l->next)
+    if (app_name != NULL && gtk_recent_info_has_application (l->data, app_name) &&
+        gtk_recent_info_is_local (l->data) && gtk_recent_info_exists (l->data))
+      g_ptr_array_add (ours, l->data);
+  g_ptr_array_sort (ours, compare_recent);
+  for (guint i = 0; i < MIN (ours->len, MAX_RECENT); i++)
+    {
+      GtkRecentInfo *info = g_ptr_array_index (ours, i);
+      g_autofree char *label = escape_mnemonics (gtk_recent_info_get_display_name (info));
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-recent",
+                                               g_variant_new_string (gtk_recent_info_get_uri (info)));
+      g_menu_append_item (self->recent_menu, item);
+    }
+  if (ours->len == 0)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("No Recent Profiles"), "win.no-recent");
+
+      g_menu_append_item (self->recent_menu, item);
+    }
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
 }
 
 gboolean
@@ -546,6 +601,16 @@ record_action (GtkWidget  *widget,
 }
 
 static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  spy_window_open_file (SPY_WINDOW (widget), file, NULL);
+}
+
+static void
 simple_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -650,6 +715,9 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  /* Never enabled: greys out the "No Recent Profiles" placeholder. */
+  gtk_widget_class_install_action (widget_class, "win.no-recent", NULL, simple_action);
   gtk_widget_class_install_action (widget_class, "win.record", NULL, record_action);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, simple_action);
   gtk_widget_class_install_action (widget_class, "win.show-picker", NULL, simple_action);
@@ -703,6 +771,7 @@ spy_window_class_init (SpyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, picker);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, profile_view);
   install_actions (widget_class);
@@ -734,6 +803,10 @@ spy_window_init (SpyWindow *self)
   g_signal_connect_swapped (self->picker, "process-activated", G_CALLBACK (on_process_activated), self);
   g_signal_connect_swapped (self->picker, "command-activated", G_CALLBACK (on_command_activated), self);
   setup_drop_target (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.no-recent", FALSE);
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (update_recent_menu), self, G_CONNECT_SWAPPED);
+  update_recent_menu (self);
   show_page (self, "picker");
 }
 

@@ -113,9 +113,9 @@ xdotool (const char * const *args)
 
 #ifdef GDK_WINDOWING_X11
 static char *
-window_xid (GtkWindow *window)
+native_xid (GtkNative *native)
 {
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkSurface *surface = gtk_native_get_surface (native);
 
   return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
 }
@@ -125,7 +125,7 @@ void
 gui_test_focus_window (GtkWindow *window)
 {
 #ifdef GDK_WINDOWING_X11
-  g_autofree char *xid = window_xid (window);
+  g_autofree char *xid = native_xid (GTK_NATIVE (window));
   const char *args[] = { "windowfocus", "--sync", xid, NULL };
 
   xdotool (args);
@@ -166,7 +166,7 @@ gui_test_click (GtkWidget *widget,
   GtkNative *native = gtk_widget_get_native (widget);
   graphene_point_t in = GRAPHENE_POINT_INIT (x, y), out;
   double dx = 0, dy = 0;
-  g_autofree char *xid = window_xid (GTK_WINDOW (native));
+  g_autofree char *xid = native_xid (native);
   g_autofree char *sx = NULL, *sy = NULL, *sbutton = g_strdup_printf ("%d", button);
   g_autofree char *srepeat = g_strdup_printf ("%d", count);
 
@@ -182,6 +182,56 @@ gui_test_click (GtkWidget *widget,
     xdotool (click);
   }
 #endif
+}
+
+GtkWidget *
+gui_test_find (GtkWidget  *widget,
+               GType       type,
+               const char *property,
+               const char *value)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (widget, property, &text, NULL);
+      if (g_strcmp0 (text, value) == 0)
+        return widget;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = gui_test_find (child, type, property, value);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+gui_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWidget *found = NULL;
+
+  for (guint i = 0; found == NULL && i < g_list_model_get_n_items (toplevels); i++)
+    {
+      GtkWidget *window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (window))
+        found = window;
+      g_object_unref (window);  /* GTK keeps its own reference */
+    }
+  return found;
+}
+
+void
+gui_test_click_center (GtkWidget *widget,
+                       int        count)
+{
+  gui_test_click (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0, 1, count);
 }
 
 GtkWidget *

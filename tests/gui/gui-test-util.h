@@ -51,6 +51,17 @@ void       gui_test_click           (GtkWidget  *widget,
                                      double      y,
                                      int         button,
                                      int         count);
+/* Clicks the middle of @widget @count times with the left button. */
+void       gui_test_click_center    (GtkWidget  *widget,
+                                     int         count);
+/* The first shown widget of @type under @widget whose string @property is
+ * @value (a label's "label", a button's "label", a model button's "text"). */
+GtkWidget *gui_test_find            (GtkWidget  *widget,
+                                     GType       type,
+                                     const char *property,
+                                     const char *value);
+/* The first shown toplevel window of @type (a dialog), or NULL. */
+GtkWidget *gui_test_find_toplevel   (GType       type);
 /* The widget that has the keyboard focus in @widget's window. */
 GtkWidget *gui_test_focus           (GtkWidget  *widget);
 

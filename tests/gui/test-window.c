@@ -6,6 +6,7 @@
 #include "gui-test-util.h"
 
 #include <gtk/gtk.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 
 #include "spy-format.h"
@@ -446,6 +447,155 @@ test_keyboard_only (void)
   g_subprocess_force_exit (child);
 }
 
+/* ---- mouse only --------------------------------------------------------- */
+
+/* The deepest node of @function on the widest path (the hot one). */
+static guint32
+node_of (SpyFlamegraph *flamegraph,
+         const char    *function)
+{
+  SpyCallTree *tree = spy_flamegraph_get_tree (flamegraph);
+  SpyProfile *profile = spy_call_tree_get_profile (tree);
+  guint32 best = 0;
+
+  for (guint32 i = 1; i < spy_call_tree_get_n_nodes (tree); i++)
+    {
+      const SpyCallTreeNode *node = spy_call_tree_get_node (tree, i);
+      const char *name = spy_profile_get_string (profile, spy_profile_get_frame (profile, node->frame)->function);
+
+      if (g_str_equal (name, function) && (best == 0 || node->total > spy_call_tree_get_node (tree, best)->total))
+        best = i;
+    }
+  return best;
+}
+
+static void
+click_area (GtkWidget             *widget,
+            const graphene_rect_t *area,
+            int                    count)
+{
+  gui_test_click (widget, area->origin.x + area->size.width / 2, area->origin.y + area->size.height / 2, 1, count);
+}
+
+/* A person with only a mouse: double-click the process, click frames and
+ * breadcrumbs, a column header, Stop, Save and the dialog's Save, close
+ * the window, then Open Recent in the menu of a new window. */
+static void
+test_mouse_only (void)
+{
+  const char *python = "/usr/bin/python3.11";
+  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
+  g_autofree char *saved = g_build_filename (tmp_dir, "profile.spyprof", NULL);
+  g_autofree char *pid_text = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpyProfile) recorded = NULL;
+  g_autofree char *why = NULL;
+  graphene_rect_t area;
+  SpyProfileView *view;
+  SpyFlamegraph *flamegraph;
+  GtkWidget *widget, *dialog;
+  Walk walk = { 0 };
+
+  if (!gui_test_have_xdotool ())
+    {
+      g_test_skip ("xdotool (or an X11 display) is missing: no real clicks");
+      return;
+    }
+  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3.11 is not installed");
+      return;
+    }
+  /* The save dialog starts in the working directory: the test's own. */
+  g_assert_cmpint (g_chdir (tmp_dir), ==, 0);
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
+  g_assert_no_error (error);
+  walk.pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
+  walk.path = saved;
+  pid_text = g_strdup_printf ("%d", (int) walk.pid);
+
+  walk.window = new_window ();
+  view = spy_window_get_profile_view (walk.window);
+  flamegraph = spy_profile_view_get_flamegraph (view);
+  spy_process_picker_refresh (spy_window_get_picker (walk.window));
+  g_assert_true (gui_test_wait_for (pid_listed, &walk, 5.0));
+  gui_test_settle (0.3);
+
+  /* Double-click the process's row (its PID cell). */
+  widget = gui_test_find (GTK_WIDGET (spy_window_get_picker (walk.window)), GTK_TYPE_LABEL, "label", pid_text);
+  g_assert_nonnull (widget);
+  gui_test_click_center (widget, 2);
+  GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
+  g_assert_nonnull (spy_profile_view_get_sampler (view));
+  g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
+  g_assert_true (gui_test_wait_for (walk_hot_first, &walk, 4.0));
+  gui_test_settle (1.0);
+
+  /* Click the hot frame: zoomed; click the "main" breadcrumb (all,
+   * <module>, main, hot): zoomed out to it. */
+  g_assert_true (spy_flamegraph_get_node_area (flamegraph, node_of (flamegraph, "hot"), &area));
+  click_area (GTK_WIDGET (flamegraph), &area, 1);
+  GUI_TEST_WAIT_UNTIL (g_str_equal (zoomed_function (walk.window), "hot"), 5.0);
+  g_assert_cmpstr (zoomed_function (walk.window), ==, "hot");
+  gui_test_settle (0.5);
+  gui_test_screenshot ("mouse-zoomed.png", 1280, 800);
+  g_assert_true (spy_flamegraph_get_crumb_area (flamegraph, 2, &area));
+  click_area (GTK_WIDGET (flamegraph), &area, 1);
+  GUI_TEST_WAIT_UNTIL (g_str_equal (zoomed_function (walk.window), "main"), 5.0);
+  g_assert_cmpstr (zoomed_function (walk.window), ==, "main");
+
+  /* A click on the Function header sorts by name. */
+  widget = gui_test_find (GTK_WIDGET (spy_profile_view_get_top_view (view)), GTK_TYPE_LABEL, "label", "Function");
+  g_assert_nonnull (widget);
+  gui_test_click_center (widget, 1);
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "<module>"), 5.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "<module>");
+
+  /* Stop; Save; the dialog's Save (its suggested name, here). */
+  gui_test_click_center (gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_BUTTON, "label", "_Stop"), 1);
+  GUI_TEST_WAIT_UNTIL (!spy_sampler_get_running (spy_profile_view_get_sampler (view)), 5.0);
+  g_assert_false (spy_sampler_get_running (spy_profile_view_get_sampler (view)));
+  recorded = g_object_ref (spy_profile_view_get_profile (view));
+  gui_test_click_center (gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_BUTTON, "label", "_Save"), 1);
+  GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL, 5.0);
+  g_assert_nonnull (dialog);
+  gui_test_settle (0.5);
+  gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Save"), 1);
+  g_assert_true (gui_test_wait_for (file_exists, &walk, 5.0));
+  GUI_TEST_WAIT_UNTIL (!spy_window_get_unsaved (walk.window), 5.0);
+  g_assert_false (spy_window_get_unsaved (walk.window));
+
+  /* The title bar's close button. */
+  g_object_add_weak_pointer (G_OBJECT (walk.window), (gpointer *) &walk.window);
+  widget = gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_IMAGE, "icon-name", "window-close-symbolic");
+  g_assert_nonnull (widget);
+  gui_test_click_center (widget, 1);
+  GUI_TEST_WAIT_UNTIL (walk.window == NULL, 5.0);
+  g_assert_null (walk.window);
+
+  /* A new window: main menu, Open Recent, the file. */
+  walk.window = new_window ();
+  gui_test_click_center (gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_MENU_BUTTON, "icon-name", "open-menu-symbolic"), 1);
+  GUI_TEST_WAIT_UNTIL ((widget = gui_test_find (GTK_WIDGET (walk.window), g_type_from_name ("GtkModelButton"), "text", "Open Recent")) != NULL, 5.0);
+  g_assert_nonnull (widget);
+  gui_test_click_center (widget, 1);
+  GUI_TEST_WAIT_UNTIL ((widget = gui_test_find (GTK_WIDGET (walk.window), g_type_from_name ("GtkModelButton"), "text", "profile.spyprof")) != NULL, 5.0);
+  g_assert_nonnull (widget);
+  gui_test_settle (0.5);
+  gui_test_screenshot ("mouse-open-recent.png", 1280, 800);
+  gui_test_click_center (widget, 1);
+  g_assert_true (gui_test_wait_for (opened, &walk, 5.0));
+  if (!spy_profile_equal (recorded, spy_profile_view_get_profile (spy_window_get_profile_view (walk.window)), &why))
+    g_error ("the reopened profile differs: %s", why);
+  gui_test_screenshot ("mouse-reopened.png", 1280, 800);
+
+  gtk_window_destroy (GTK_WINDOW (walk.window));
+  g_subprocess_force_exit (child);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -454,21 +604,29 @@ main (int    argc,
 
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
-  /* The file chooser keeps its own settings: not in the user's dconf. */
+  /* The file chooser keeps its own settings, and recent files go to a
+   * list of our own: not the user's. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  tmp_dir = g_dir_make_tmp ("spyglass-gui-XXXXXX", NULL);
+  {
+    g_autofree char *data_home = g_build_filename (tmp_dir, "data", NULL);
+
+    g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  }
+  g_set_application_name ("Spyglass");
   if (!gtk_init_check ())
     {
       g_print ("SKIP: no display (run under xvfb-run)\n");
       return 77;
     }
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("spyglass-gui-XXXXXX", NULL);
 
   g_test_add_func ("/window/open-profile-shows-table-and-search", test_open_profile);
   g_test_add_func ("/window/corrupt-file-error-in-window", test_open_corrupt);
   g_test_add_func ("/window/record-from-picker-save-reopen", test_record_save_reopen);
   g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/window/keyboard-only", test_keyboard_only);
+  g_test_add_func ("/window/mouse-only", test_mouse_only);
   status = g_test_run ();
   return status;
 }
