@@ -47,6 +47,9 @@ update_stats (SpyProfileView *self)
   const SpyProfileMeta *meta;
   g_autofree char *stats = NULL;
   g_autofree char *target = NULL;
+  g_autofree char *samples = NULL;
+  g_autofree char *errors = NULL;
+  guint n_samples;
   double elapsed;
 
   if (self->profile == NULL)
@@ -58,10 +61,12 @@ update_stats (SpyProfileView *self)
                             (int) meta->pid, meta->python_version ? meta->python_version : "?");
   gtk_label_set_text (self->target_label, target);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->target_label), target);
-  stats = g_strdup_printf (_("%.1f s · %u samples · %u Hz · %llu errors · %llu late"),
-                           elapsed, spy_profile_get_n_samples (self->profile), meta->rate,
-                           (unsigned long long) meta->samples_failed,
-                           (unsigned long long) meta->samples_late);
+  n_samples = spy_profile_get_n_samples (self->profile);
+  samples = g_strdup_printf (ngettext ("%u sample", "%u samples", n_samples), n_samples);
+  errors = g_strdup_printf (ngettext ("%llu error", "%llu errors", (unsigned long) MIN (meta->samples_failed, G_MAXULONG)),
+                            (unsigned long long) meta->samples_failed);
+  stats = g_strdup_printf (_("%.1f s · %s · %u Hz · %s · %llu late"),
+                           elapsed, samples, meta->rate, errors, (unsigned long long) meta->samples_late);
   gtk_label_set_text (self->stats_label, stats);
 }
 
@@ -358,9 +363,13 @@ format_stacks (SpyTarget *target,
     {
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
 
-      g_string_append_printf (text, _("Thread %lld (%s): “%s”\n"),
-                              (long long) stack->native_id, stack->active ? _("active") : _("idle"),
-                              stack->name ? stack->name : "");
+      /* A program that never imported threading has no thread names. */
+      if (stack->name != NULL && stack->name[0] != '\0')
+        g_string_append_printf (text, _("Thread %lld (%s): “%s”\n"),
+                                (long long) stack->native_id, stack->active ? _("active") : _("idle"), stack->name);
+      else
+        g_string_append_printf (text, _("Thread %lld (%s)\n"),
+                                (long long) stack->native_id, stack->active ? _("active") : _("idle"));
       for (guint j = 0; j < stack->frames->len; j++)
         {
           const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);

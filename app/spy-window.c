@@ -511,6 +511,7 @@ open_action (GtkWidget  *widget,
 typedef struct {
   SpyWindow *self;
   SpyFormat  format;
+  gboolean   close_after;  /* asked from closing the window */
 } SaveRequest;
 
 static void
@@ -525,7 +526,10 @@ on_save_response (GtkNativeDialog *dialog,
 
       remember_folder (request->self, file);
       if (request->format == SPY_FORMAT_SPYPROF)
-        spy_window_save_to (request->self, file, NULL);
+        {
+          if (spy_window_save_to (request->self, file, NULL) && request->close_after)
+            gtk_window_close (GTK_WINDOW (request->self));
+        }
       else if (!save_profile (request->self, file, request->format, &error))
         {
           g_autofree char *message = g_strdup_printf (_("Could not export: %s"), error->message);
@@ -538,7 +542,8 @@ on_save_response (GtkNativeDialog *dialog,
 
 static void
 ask_where_to_save (SpyWindow *self,
-                   SpyFormat  format)
+                   SpyFormat  format,
+                   gboolean   close_after)
 {
   static const char *extensions[] = { "spyprof", "speedscope.json", "txt", "svg" };
   SaveRequest *request = g_new0 (SaveRequest, 1);
@@ -547,6 +552,7 @@ ask_where_to_save (SpyWindow *self,
 
   request->self = self;
   request->format = format;
+  request->close_after = close_after;
   dialog = gtk_file_chooser_native_new (format == SPY_FORMAT_SPYPROF ? _("Save the Profile") : _("Export the Profile"),
                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
@@ -567,7 +573,7 @@ save_action (GtkWidget  *widget,
   if (path != NULL && g_str_has_suffix (path, ".spyprof") && g_strcmp0 (action_name, "win.save") == 0)
     spy_window_save_to (self, self->file, NULL);
   else
-    ask_where_to_save (self, SPY_FORMAT_SPYPROF);
+    ask_where_to_save (self, SPY_FORMAT_SPYPROF, FALSE);
 }
 
 static void
@@ -578,7 +584,7 @@ export_action (GtkWidget  *widget,
   SpyFormat format;
 
   if (spy_format_from_name (g_variant_get_string (parameter, NULL), &format))
-    ask_where_to_save (SPY_WINDOW (widget), format);
+    ask_where_to_save (SPY_WINDOW (widget), format, FALSE);
 }
 
 static void
@@ -630,6 +636,9 @@ on_close_response (GtkDialog *dialog,
                    int        response,
                    SpyWindow *self)
 {
+  /* The dialog outlives this handler (its button still holds it) and, as
+   * it goes, would reach back to a parent already closed: cut the tie. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
   gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_CLOSE)
     {
@@ -637,7 +646,7 @@ on_close_response (GtkDialog *dialog,
       gtk_window_close (GTK_WINDOW (self));
     }
   else if (response == GTK_RESPONSE_ACCEPT)
-    ask_where_to_save (self, SPY_FORMAT_SPYPROF);
+    ask_where_to_save (self, SPY_FORMAT_SPYPROF, TRUE);
 }
 
 /* Settings that follow the window: its size, and views' toggles. */

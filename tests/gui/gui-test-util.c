@@ -170,6 +170,10 @@ gui_test_click (GtkWidget *widget,
   g_autofree char *sx = NULL, *sy = NULL, *sbutton = g_strdup_printf ("%d", button);
   g_autofree char *srepeat = g_strdup_printf ("%d", count);
 
+  /* A window or popover just shown takes clicks once the X server has
+   * mapped it, a moment after GTK calls it mapped. */
+  GUI_TEST_WAIT_UNTIL (gdk_surface_get_mapped (gtk_native_get_surface (native)), 5.0);
+  gui_test_settle (0.2);
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
   gtk_native_get_surface_transform (native, &dx, &dy);
   sx = g_strdup_printf ("%d", (int) (out.x + dx));

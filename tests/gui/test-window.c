@@ -11,6 +11,7 @@
 
 #include "spy-format.h"
 #include "spy-process-list.h"
+#include "spy-target.h"
 #include "spy-top-row.h"
 #include "spy-window.h"
 
@@ -596,6 +597,208 @@ test_mouse_only (void)
   g_assert_cmpint (g_chdir (cwd), ==, 0);
 }
 
+/* ---- launch, dump stacks, closing unsaved, dropping a file -------------- */
+
+static GtkWidget *
+text_window_showing (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_window_get_title (window), title) == 0 && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return GTK_WIDGET (window);
+    }
+  return NULL;
+}
+
+/* Launch runs the command under the profiler; Dump Stacks shows where
+ * its thread is now; closing the window ends the command. */
+static void
+test_launch_and_dump_stacks (void)
+{
+  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
+  const char *argv[] = { "/usr/bin/python3.11", workload, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  SpyWindow *window;
+  SpyProfileView *view;
+  GtkWidget *stacks, *text_view;
+  GtkTextIter start, end;
+  GPid pid;
+
+  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3.11 is not installed");
+      return;
+    }
+  window = new_window ();
+  view = spy_window_get_profile_view (window);
+  g_assert_true (spy_window_launch (window, argv, &error));
+  g_assert_no_error (error);
+  GUI_TEST_WAIT_UNTIL (first_is (window, "hot"), 10.0);
+  g_assert_cmpstr (first_function (window), ==, "hot");
+  pid = spy_sampler_get_pid (spy_profile_view_get_sampler (view));
+  g_assert_cmpint (pid, >, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.dump-stacks", NULL));
+  GUI_TEST_WAIT_UNTIL ((stacks = text_window_showing ("Stacks Now")) != NULL, 5.0);
+  g_assert_nonnull (stacks);
+  text_view = gui_test_find_descendant (stacks, GTK_TYPE_TEXT_VIEW);
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view)), &start, &end);
+  text = gtk_text_iter_get_text (&start, &end);
+  g_test_message ("%s", text);
+  /* The one thread (threading never imported: no name), in hot or cold,
+   * called from main, called from the module, at their exact lines. */
+  {
+    g_autofree char *pattern = g_strdup_printf ("^Thread %d \\(active\\)\n"
+                                                "    (hot|cold) \\(\\S*top_workload\\.py:\\d+\\)\n"
+                                                "    main \\(\\S*top_workload\\.py:50\\)\n"
+                                                "    <module> \\(\\S*top_workload\\.py:55\\)\n", (int) pid);
+
+    if (!g_regex_match_simple (pattern, text, 0, 0))
+      g_error ("Dump Stacks shows:\n%s", text);
+  }
+  gui_test_screenshot ("window-dump-stacks.png", 1280, 800);
+  gtk_window_destroy (GTK_WINDOW (stacks));
+
+  spy_window_stop (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  GUI_TEST_WAIT_UNTIL (spy_process_is_gone (pid), 5.0);
+  g_assert_true (spy_process_is_gone (pid));
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Records briefly in a new window; stops; the window has unsaved samples. */
+static SpyWindow *
+new_unsaved_window (void)
+{
+  const char *argv[] = { "/usr/bin/python3.11", "-c", "import time\nwhile True: time.sleep(0.01)", NULL };
+  SpyWindow *window = new_window ();
+  SpyProfileView *view = spy_window_get_profile_view (window);
+
+  g_assert_true (spy_window_launch (window, argv, NULL));
+  GUI_TEST_WAIT_UNTIL (spy_profile_view_get_profile (view) != NULL &&
+                       spy_profile_get_n_samples (spy_profile_view_get_profile (view)) > 0, 10.0);
+  g_assert_true (spy_window_get_unsaved (window));
+  spy_window_stop (window);
+  return window;
+}
+
+static GtkWidget *
+close_and_wait_for_question (SpyWindow *window)
+{
+  GtkWidget *dialog;
+
+  gtk_window_close (GTK_WINDOW (window));
+  GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_MESSAGE_DIALOG)) != NULL, 5.0);
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+/* Closing a window with an unsaved recording asks: Cancel keeps it; Save…
+ * saves where the person says, then closes; Close Without Saving closes. */
+static void
+test_unsaved_close_asks (void)
+{
+  g_autofree char *saved = g_build_filename (tmp_dir, "profile.spyprof", NULL);
+  g_autofree char *cwd = g_get_current_dir ();
+  SpyWindow *window;
+  GtkWidget *dialog;
+
+  if (!gui_test_have_xdotool ())
+    {
+      g_test_skip ("xdotool (or an X11 display) is missing: no real clicks");
+      return;
+    }
+  if (!g_file_test ("/usr/bin/python3.11", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3.11 is not installed");
+      return;
+    }
+  g_assert_cmpint (g_chdir (tmp_dir), ==, 0);
+  g_remove (saved);
+
+  window = new_unsaved_window ();
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  dialog = close_and_wait_for_question (window);
+  gui_test_screenshot ("window-unsaved-close.png", 1280, 800);
+  gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Cancel"), 1);
+  GUI_TEST_WAIT_UNTIL (gui_test_find_toplevel (GTK_TYPE_MESSAGE_DIALOG) == NULL, 5.0);
+  gui_test_settle (0.3);
+  g_assert_nonnull (window);
+  g_assert_true (spy_window_get_unsaved (window));
+
+  dialog = close_and_wait_for_question (window);
+  gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Save…"), 1);
+  GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL, 5.0);
+  g_assert_nonnull (dialog);
+  gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Save"), 1);
+  g_assert_true (gui_test_wait_for (window_gone, &window, 5.0));
+  g_assert_true (g_file_test (saved, G_FILE_TEST_EXISTS));
+
+  window = new_unsaved_window ();
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  dialog = close_and_wait_for_question (window);
+  gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "Close _Without Saving"), 1);
+  g_assert_true (gui_test_wait_for (window_gone, &window, 5.0));
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+}
+
+/* A file dropped on the window opens (what GTK hands the drop target for a
+ * file manager's text/uri-list); a dropped file that is not a profile
+ * says why in the window. */
+static void
+test_drop_file (void)
+{
+  g_autoptr(SpyProfile) profile = make_profile ();
+  g_autofree char *path = g_build_filename (tmp_dir, "dropped.spyprof", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp_dir, "notes.txt", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad_path);
+  g_autoptr(GListModel) controllers = NULL;
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+  SpyWindow *window;
+
+  g_assert_true (spy_profile_save (profile, path, SPY_FORMAT_SPYPROF, NULL, NULL));
+  g_assert_true (g_file_set_contents (bad_path, "shopping list\n", -1, NULL));
+  window = new_window ();
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  for (guint i = 0; target == NULL && i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  g_assert_true (g_type_is_a (G_TYPE_FILE, gtk_drop_target_get_gtypes (target, NULL)[0]));
+
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_assert_true (accepted);
+  g_assert_nonnull (spy_profile_view_get_profile (spy_window_get_profile_view (window)));
+  g_assert_true (spy_profile_equal (profile, spy_profile_view_get_profile (spy_window_get_profile_view (window)), NULL));
+
+  g_value_set_object (&value, bad_file);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_assert_false (accepted);
+  g_assert_nonnull (spy_window_get_error_message (window));
+  g_assert_nonnull (strstr (spy_window_get_error_message (window), "notes.txt"));
+  g_value_unset (&value);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -627,6 +830,9 @@ main (int    argc,
   g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/window/keyboard-only", test_keyboard_only);
   g_test_add_func ("/window/mouse-only", test_mouse_only);
+  g_test_add_func ("/window/launch-and-dump-stacks", test_launch_and_dump_stacks);
+  g_test_add_func ("/window/unsaved-close-asks", test_unsaved_close_asks);
+  g_test_add_func ("/window/drop-file", test_drop_file);
   status = g_test_run ();
   return status;
 }
