@@ -307,7 +307,7 @@ spy_window_launch (SpyWindow           *self,
 
   spy_window_stop (self);
   g_clear_object (&self->child);
-  self->child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &local_error);
+  self->child = spy_spawn_command (argv, &local_error);
   if (self->child == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not start %s: %s"), argv[0], local_error->message);

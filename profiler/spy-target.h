@@ -2,7 +2,7 @@
 /* spy-target.h: a Python process we read from outside */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "spy-memory.h"
 #include "spy-python-layout.h"
@@ -52,6 +52,14 @@ void                   spy_target_propagate_error      (SpyTarget  *self,
  * program's working directory; unchanged when none applies. */
 char                  *spy_target_shorten_filename     (SpyTarget  *self,
                                                         const char *filename);
+
+/* Starts @argv for profiling. The child gets the default disposition of
+ * the signals that stop a program (SIGINT, SIGTERM, SIGQUIT, SIGHUP) even
+ * when we were started with them ignored (a background shell job, nohup),
+ * so that stopping it works; Python ignores SIGINT for good when it starts
+ * with it ignored. */
+GSubprocess           *spy_spawn_command               (const char * const *argv,
+                                                        GError            **error);
 
 /* Parses "3.X" out of an interpreter file name ("libpython3.11.so.1.0"). */
 gboolean               spy_python_version_from_name    (const char *path,

@@ -37,6 +37,27 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+void
+spy_top_row_update (SpyTopRow *self,
+                    SpyTopRow *from)
+{
+  gboolean own_changed, total_changed;
+
+  g_return_if_fail (SPY_IS_TOP_ROW (self));
+  g_return_if_fail (SPY_IS_TOP_ROW (from));
+
+  own_changed = self->own != from->own || self->n_counted != from->n_counted || self->rate != from->rate;
+  total_changed = self->total != from->total || self->n_counted != from->n_counted || self->rate != from->rate;
+  self->own = from->own;
+  self->total = from->total;
+  self->n_counted = from->n_counted;
+  self->rate = from->rate;
+  if (own_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWN]);
+  if (total_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL]);
+}
+
 static void
 spy_top_row_finalize (GObject *object)
 {

@@ -23,6 +23,11 @@ double      spy_top_row_get_total_fraction (SpyTopRow *self);
 double      spy_top_row_get_own_time      (SpyTopRow *self);
 double      spy_top_row_get_total_time    (SpyTopRow *self);
 
+/* Takes @from's counts (a row for the same function and location, from a
+ * later look at the profile); notifies "own" and "total" when they change. */
+void        spy_top_row_update            (SpyTopRow *self,
+                                           SpyTopRow *from);
+
 /* Rows for every (function, location) that appears in a counted sample,
  * sorted by own samples, then total, descending. @n_counted: how many
  * samples passed the filter. */

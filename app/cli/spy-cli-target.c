@@ -21,7 +21,7 @@ spy_cli_target_init (SpyCliTarget  *target,
   if (command == NULL || command[0] == NULL)
     return TRUE;
 
-  target->child = g_subprocess_newv ((const char * const *) command, G_SUBPROCESS_FLAGS_NONE, error);
+  target->child = spy_spawn_command ((const char * const *) command, error);
   if (target->child == NULL)
     {
       g_prefix_error (error, "Cannot start %s: ", command[0]);

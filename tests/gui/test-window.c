@@ -49,7 +49,9 @@ new_window (void)
   return window;
 }
 
-static char *
+/* The function of the table's first row, or NULL; the table keeps the
+ * row (and the string) until its next refresh. */
+static const char *
 first_function (SpyWindow *window)
 {
   GListModel *rows = spy_top_view_get_model (spy_profile_view_get_top_view (spy_window_get_profile_view (window)));
@@ -58,7 +60,7 @@ first_function (SpyWindow *window)
   if (g_list_model_get_n_items (rows) == 0)
     return NULL;
   row = g_list_model_get_item (rows, 0);
-  return g_strdup (spy_top_row_get_function (row));
+  return spy_top_row_get_function (row);
 }
 
 static void
@@ -68,7 +70,7 @@ test_open_profile (void)
   g_autofree char *path = g_build_filename (tmp_dir, "fixture.spyprof", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
+  const char *first;
   SpyWindow *window;
 
   g_assert_true (spy_profile_save (profile, path, SPY_FORMAT_SPYPROF, NULL, &error));
@@ -88,6 +90,53 @@ test_open_profile (void)
   g_assert_cmpuint (g_list_model_get_n_items (spy_top_view_get_model (
     spy_profile_view_get_top_view (spy_window_get_profile_view (window)))), ==, 1);
   gui_test_screenshot ("window-search.png", 1280, 800);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A live refresh updates the table's rows in place (the same objects, so
+ * GTK keeps their widgets), with new counts, the new order, and new rows. */
+static void
+test_table_updates_in_place (void)
+{
+  g_autoptr(SpyProfile) profile = make_profile ();
+  SpyWindow *window = new_window ();
+  SpyProfileView *view = spy_window_get_profile_view (window);
+  GListModel *rows = spy_top_view_get_model (spy_profile_view_get_top_view (view));
+  g_autoptr(SpyTopRow) parse = NULL;
+  g_autoptr(SpyTopRow) render = NULL;
+  g_autoptr(SpyTopRow) first = NULL;
+  g_autoptr(SpyTopRow) last = NULL;
+  guint32 main_f, handle, render_f, log_f, thread = 0;
+
+  spy_profile_view_set_profile (view, profile);
+  gui_test_settle (0.2);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 4);
+  parse = g_list_model_get_item (rows, 0);
+  render = g_list_model_get_item (rows, 1);
+  g_assert_cmpstr (spy_top_row_get_function (parse), ==, "parse_json");
+  g_assert_cmpstr (spy_top_row_get_function (render), ==, "render");
+
+  /* 60 more in render (100 in all against parse_json's 60), 10 in a new
+   * function. */
+  main_f = spy_profile_intern_frame (profile, "main", "/srv/app.py", 10, SPY_FRAME_PYTHON);
+  handle = spy_profile_intern_frame (profile, "Server.handle", "/srv/server.py", 42, SPY_FRAME_PYTHON);
+  render_f = spy_profile_intern_frame (profile, "render", "/srv/render.py", 99, SPY_FRAME_PYTHON);
+  log_f = spy_profile_intern_frame (profile, "log", "/srv/log.py", 3, SPY_FRAME_PYTHON);
+  spy_profile_add_samples (profile, 2000, thread,
+                           spy_profile_intern_frames (profile, (guint32[]) { main_f, handle, render_f }, 3), 0, 60);
+  spy_profile_add_samples (profile, 3000, thread,
+                           spy_profile_intern_frames (profile, (guint32[]) { main_f, handle, log_f }, 3), 0, 10);
+  spy_profile_view_refresh (view);
+  gui_test_settle (0.2);
+
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5);
+  first = g_list_model_get_item (rows, 0);
+  g_assert_true (first == render);
+  g_assert_cmpuint (spy_top_row_get_own (render), ==, 100);
+  g_assert_cmpfloat_with_epsilon (spy_top_row_get_own_fraction (render), 100.0 / 170, 1e-9);
+  g_assert_cmpfloat_with_epsilon (spy_top_row_get_own_fraction (parse), 60.0 / 170, 1e-9);
+  last = g_list_model_get_item (rows, 2);
+  g_assert_cmpstr (spy_top_row_get_function (last), ==, "log");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -128,7 +177,7 @@ static gboolean
 hot_is_first (gpointer data)
 {
   RecordState *state = data;
-  g_autofree char *first = first_function (state->window);
+  const char *first = first_function (state->window);
 
   return g_strcmp0 (first, "hot") == 0;
 }
@@ -254,7 +303,7 @@ static gboolean
 walk_hot_first (gpointer data)
 {
   Walk *walk = data;
-  g_autofree char *first = first_function (walk->window);
+  const char *first = first_function (walk->window);
 
   return g_strcmp0 (first, "hot") == 0;
 }
@@ -275,7 +324,7 @@ static gboolean
 first_is (SpyWindow  *window,
           const char *function)
 {
-  g_autofree char *first = first_function (window);
+  const char *first = first_function (window);
 
   return g_strcmp0 (first, function) == 0;
 }
@@ -396,6 +445,10 @@ test_keyboard_only (void)
   /* Tab on to the table; its menu (Shift+F10) sorts by function name
    * (F, its mnemonic), A to Z; the same item again reverses. */
   g_assert_true (tab_to (GTK_WIDGET (spy_profile_view_get_top_view (view))));
+  /* Live refreshes (every 500 ms) leave the focus where it is. */
+  gui_test_settle (1.2);
+  g_assert_true (gtk_widget_is_ancestor (gui_test_focus (GTK_WIDGET (view)),
+                                         GTK_WIDGET (spy_profile_view_get_top_view (view))));
   menu = gui_test_find_descendant (GTK_WIDGET (spy_profile_view_get_top_view (view)), GTK_TYPE_POPOVER_MENU);
   gui_test_keys ("shift+F10");
   GUI_TEST_WAIT_UNTIL (menu_has_focus (menu), 5.0);
@@ -409,8 +462,10 @@ test_keyboard_only (void)
   GUI_TEST_WAIT_UNTIL (menu_has_focus (menu), 5.0);
   g_assert_true (menu_has_focus (menu));
   gui_test_keys ("f");
-  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "main"), 5.0);
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "main") && !gtk_widget_get_mapped (menu), 5.0);
   g_assert_cmpstr (first_function (walk.window), ==, "main");
+  /* The menu's keyboard grab ends a moment after it is hidden. */
+  gui_test_settle (0.3);
 
   /* Ctrl+R stops; Ctrl+S asks where, the path is typed, Return saves. */
   gui_test_keys ("ctrl+r");
@@ -680,7 +735,7 @@ window_gone (gpointer data)
 static SpyWindow *
 new_unsaved_window (void)
 {
-  const char *argv[] = { "/usr/bin/python3.11", "-c", "import time\nwhile True: time.sleep(0.01)", NULL };
+  const char *argv[] = { "/usr/bin/python3.11", "-c", "import time\nfor _ in range(6000): time.sleep(0.01)", NULL };
   SpyWindow *window = new_window ();
   SpyProfileView *view = spy_window_get_profile_view (window);
 
@@ -799,6 +854,53 @@ test_drop_file (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- screenshots --------------------------------------------------------- */
+
+/* The demo recorded live, at 1280×800 (the README's and the AppStream
+ * screenshot: build-aux/dev screenshot copies it to data/screenshots/)
+ * and at 800×600, where both halves of the split must stay usable. */
+static void
+test_screenshots (void)
+{
+  g_autofree char *relative = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "demo", "spyglass-demo.py", NULL);
+  g_autofree char *demo = g_canonicalize_filename (relative, NULL);
+  /* Bounded, so that a failed test leaves nothing running. */
+  const char *argv[] = { "/usr/bin/python3.11", demo, "--quiet", "--duration", "60", NULL };
+  SpyWindow *window;
+  SpyProfileView *view;
+  GtkWidget *paned;
+  int height;
+
+  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3.11 is not installed");
+      return;
+    }
+  window = new_window ();
+  view = spy_window_get_profile_view (window);
+  g_assert_true (spy_window_launch (window, argv, NULL));
+  GUI_TEST_WAIT_UNTIL (spy_profile_view_get_profile (view) != NULL &&
+                       spy_profile_get_n_samples (spy_profile_view_get_profile (view)) > 300, 20.0);
+  g_assert_cmpuint (spy_profile_get_n_samples (spy_profile_view_get_profile (view)), >, 300);
+  gui_test_settle (1.0);
+  gui_test_screenshot ("spyglass-main.png", 1280, 800);
+
+  /* 800×600: the flamegraph and the table each keep a fair share. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  GUI_TEST_WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 800, 10.0);
+  gui_test_settle (1.0);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
+  paned = gui_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_PANED);
+  height = gtk_widget_get_height (paned);
+  g_test_message ("800×600: split %d of %d px", gtk_paned_get_position (GTK_PANED (paned)), height);
+  g_assert_cmpint (gtk_paned_get_position (GTK_PANED (paned)), >, height / 3);
+  g_assert_cmpint (gtk_paned_get_position (GTK_PANED (paned)), <, height * 2 / 3);
+  gui_test_screenshot ("window-800x600.png", 800, 600);
+
+  spy_window_stop (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -826,6 +928,7 @@ main (int    argc,
 
   g_test_add_func ("/window/open-profile-shows-table-and-search", test_open_profile);
   g_test_add_func ("/window/corrupt-file-error-in-window", test_open_corrupt);
+  g_test_add_func ("/window/table-updates-in-place", test_table_updates_in_place);
   g_test_add_func ("/window/record-from-picker-save-reopen", test_record_save_reopen);
   g_test_add_func ("/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/window/keyboard-only", test_keyboard_only);
@@ -833,6 +936,7 @@ main (int    argc,
   g_test_add_func ("/window/launch-and-dump-stacks", test_launch_and_dump_stacks);
   g_test_add_func ("/window/unsaved-close-asks", test_unsaved_close_asks);
   g_test_add_func ("/window/drop-file", test_drop_file);
+  g_test_add_func ("/window/screenshots", test_screenshots);
   status = g_test_run ();
   return status;
 }
