@@ -81,6 +81,48 @@ new_text_layout (const char *font,
   return layout;
 }
 
+/* Measured labels shared by every layout: a live refresh makes a new tree
+ * and layout twice a second, and shaping each visible label again cost
+ * the first draw after it several milliseconds. Keyed by font and text;
+ * the layouts are never changed once made (ellipsized copies are). */
+#define SHARED_LABELS_MAX 8192    /* about as many as two full screens show */
+
+typedef struct {
+  PangoLayout *layout;
+  int          width;   /* px */
+} SharedLabel;
+
+static void
+shared_label_free (gpointer data)
+{
+  SharedLabel *label = data;
+
+  g_object_unref (label->layout);
+  g_free (label);
+}
+
+static SharedLabel *
+shared_label (const char *font,
+              const char *text)
+{
+  static GHashTable *labels;
+  g_autofree char *key = g_strconcat (font ? font : DEFAULT_FONT, "\n", text, NULL);
+  SharedLabel *label;
+
+  if (labels == NULL)
+    labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, shared_label_free);
+  if ((label = g_hash_table_lookup (labels, key)) != NULL)
+    return label;
+  /* Bounded: a long session of many profiles starts the cache afresh. */
+  if (g_hash_table_size (labels) >= SHARED_LABELS_MAX)
+    g_hash_table_remove_all (labels);
+  label = g_new0 (SharedLabel, 1);
+  label->layout = new_text_layout (font, text);
+  pango_layout_get_pixel_size (label->layout, &label->width, NULL);
+  g_hash_table_insert (labels, g_steal_pointer (&key), label);
+  return label;
+}
+
 /* Colours ---------------------------------------------------------------- */
 
 typedef enum {
@@ -634,9 +676,10 @@ label_for (Draw   *d,
   if (label->full == NULL)
     {
       g_autofree char *text = spy_flame_describe_node (d->layout->tree, rect->node, TRUE);
+      SharedLabel *shared = shared_label (d->options->font, text);
 
-      label->full = new_text_layout (d->options->font, text);
-      pango_layout_get_pixel_size (label->full, &label->full_width, NULL);
+      label->full = g_object_ref (shared->layout);
+      label->full_width = shared->width;
     }
   if (label->full_width <= avail)
     return label->full;

@@ -212,6 +212,17 @@ main (int   argc,
           median (layout_times, G_N_ELEMENTS (layout_times)), (guint) G_N_ELEMENTS (layout_times),
           n_rects, spy_call_tree_get_n_nodes (tree));
   printf ("draw %dx%d, first (labels measured): %.2f ms\n", WIDTH, HEIGHT, cold_ms);
+  {
+    /* A live refresh: a new tree of the same profile, a new layout. */
+    g_autoptr(SpyCallTree) again = spy_call_tree_new (profile, &filter);
+    SpyFlameLayout *fresh = spy_flame_layout_new (again, 0, WIDTH);
+
+    start = g_get_monotonic_time ();
+    spy_flame_render (cr, WIDTH, HEIGHT, fresh, crumbs, &options);
+    printf ("draw %dx%d, first after a live refresh (new tree and layout): %.2f ms\n", WIDTH, HEIGHT,
+            (g_get_monotonic_time () - start) / 1000.0);
+    spy_flame_layout_free (fresh);
+  }
   printf ("draw %dx%d, redraw (hover): %.2f ms (median of %d)\n", WIDTH, HEIGHT,
           time_draws (cr, layout, crumbs, &options, 0), N_DRAWS);
   options.search = spy_flame_search_new (tree, "compute_1");
