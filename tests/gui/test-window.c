@@ -525,6 +525,19 @@ node_of (SpyFlamegraph *flamegraph,
   return best;
 }
 
+/* The function whose frames the flamegraph highlights, or NULL. */
+static const char *
+highlighted_function (SpyFlamegraph *flamegraph)
+{
+  SpyProfile *profile = spy_call_tree_get_profile (spy_flamegraph_get_tree (flamegraph));
+  guint frame = G_MAXUINT32;
+
+  g_object_get (flamegraph, "highlight-frame", &frame, NULL);
+  if (frame >= spy_profile_get_n_frames (profile))
+    return NULL;
+  return spy_profile_get_string (profile, spy_profile_get_frame (profile, frame)->function);
+}
+
 static void
 click_area (GtkWidget             *widget,
             const graphene_rect_t *area,
@@ -534,8 +547,9 @@ click_area (GtkWidget             *widget,
 }
 
 /* A person with only a mouse: double-click the process, click frames and
- * breadcrumbs, a column header, Stop, Save and the dialog's Save, close
- * the window, then Open Recent in the menu of a new window. */
+ * breadcrumbs, a column header, a function to highlight, Stop, Save and
+ * the dialog's Save, close the window, then Open Recent in the menu of a
+ * new window. */
 static void
 test_mouse_only (void)
 {
@@ -608,6 +622,15 @@ test_mouse_only (void)
   gui_test_click_center (widget, 1);
   GUI_TEST_WAIT_UNTIL (first_is (walk.window, "<module>"), 5.0);
   g_assert_cmpstr (first_function (walk.window), ==, "<module>");
+
+  /* The mouse's search: a click on a function in the table highlights
+   * its frames in the flamegraph. */
+  widget = gui_test_find (GTK_WIDGET (spy_profile_view_get_top_view (view)), GTK_TYPE_LABEL, "label", "cold");
+  g_assert_nonnull (widget);
+  gui_test_click_center (widget, 1);
+  GUI_TEST_WAIT_UNTIL (highlighted_function (flamegraph) != NULL, 5.0);
+  g_assert_cmpstr (highlighted_function (flamegraph), ==, "cold");
+  gui_test_screenshot ("mouse-highlight.png", 1280, 800);
 
   /* Stop; Save; the dialog's Save (its suggested name, here). */
   gui_test_click_center (gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_BUTTON, "label", "_Stop"), 1);
