@@ -17,6 +17,27 @@
 
 static char *tmp_dir;
 
+#define PYTHON "/usr/bin/python3.11"
+
+/* FALSE (and the test skipped, saying why) when this machine cannot run
+ * it: Debian's Python, and for @real_input xdotool on an X11 display. */
+static gboolean
+can_run (gboolean real_input)
+{
+  if (real_input && !gui_test_have_xdotool ())
+    {
+      g_test_skip ("xdotool (or an X11 display) is missing: no real key presses or clicks");
+      return FALSE;
+    }
+  if (!g_file_test (PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip (PYTHON " is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+
 static SpyProfile *
 make_profile (void)
 {
@@ -185,7 +206,6 @@ hot_is_first (gpointer data)
 static void
 test_record_save_reopen (void)
 {
-  const char *python = "/usr/bin/python3.11";
   g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
   g_autofree char *saved = g_build_filename (tmp_dir, "recorded.spyprof", NULL);
   g_autoptr(GFile) saved_file = g_file_new_for_path (saved);
@@ -197,12 +217,9 @@ test_record_save_reopen (void)
   SpyWindow *window, *second;
   GPid pid;
 
-  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
+  if (!can_run (FALSE))
+    return;
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, PYTHON, workload, NULL);
   g_assert_no_error (error);
   pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
   gui_test_settle (0.5);
@@ -276,9 +293,11 @@ test_shortcuts_window (void)
 /* ---- keyboard only ------------------------------------------------------ */
 
 typedef struct {
-  SpyWindow  *window;
-  GPid        pid;
-  const char *path;
+  SpyWindow   *window;
+  GPid         pid;
+  const char  *path;
+  GSubprocess *child;
+  char        *pid_text;
 } Walk;
 
 static gboolean
@@ -297,6 +316,33 @@ pid_listed (gpointer data)
         return TRUE;
     }
   return FALSE;
+}
+
+/* A walkthrough's start: the CPU workload running, a window listing it. */
+static void
+walk_begin (Walk       *walk,
+            const char *saved)
+{
+  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
+  g_autoptr(GError) error = NULL;
+
+  walk->child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, PYTHON, workload, NULL);
+  g_assert_no_error (error);
+  walk->pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (walk->child), NULL, 10);
+  walk->pid_text = g_strdup_printf ("%d", (int) walk->pid);
+  walk->path = saved;
+  walk->window = new_window ();
+  spy_process_picker_refresh (spy_window_get_picker (walk->window));
+  g_assert_true (gui_test_wait_for (pid_listed, walk, 5.0));
+}
+
+static void
+walk_end (Walk *walk)
+{
+  gtk_window_destroy (GTK_WINDOW (walk->window));
+  g_subprocess_force_exit (walk->child);
+  g_clear_object (&walk->child);
+  g_clear_pointer (&walk->pid_text, g_free);
 }
 
 static gboolean
@@ -374,12 +420,7 @@ tab_to (GtkWidget *widget)
 static void
 test_keyboard_only (void)
 {
-  const char *python = "/usr/bin/python3.11";
-  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
   g_autofree char *saved = g_build_filename (tmp_dir, "keyboard.spyprof", NULL);
-  g_autofree char *pid_text = NULL;
-  g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(SpyProfile) recorded = NULL;
   g_autofree char *why = NULL;
   SpyProfileView *view;
@@ -387,31 +428,15 @@ test_keyboard_only (void)
   GtkWidget *menu;
   Walk walk = { 0 };
 
-  if (!gui_test_have_xdotool ())
-    {
-      g_test_skip ("xdotool (or an X11 display) is missing: no real key presses");
-      return;
-    }
-  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
-  g_assert_no_error (error);
-  walk.pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
-  walk.path = saved;
-  pid_text = g_strdup_printf ("%d", (int) walk.pid);
-
-  walk.window = new_window ();
+  if (!can_run (TRUE))
+    return;
+  walk_begin (&walk, saved);
   view = spy_window_get_profile_view (walk.window);
   flamegraph = spy_profile_view_get_flamegraph (view);
   gui_test_focus_window (GTK_WINDOW (walk.window));
-  spy_process_picker_refresh (spy_window_get_picker (walk.window));
-  g_assert_true (gui_test_wait_for (pid_listed, &walk, 5.0));
 
   /* Typing goes to the picker's search; Enter records the match. */
-  gui_test_type (pid_text);
+  gui_test_type (walk.pid_text);
   gui_test_keys ("Return");
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
   g_assert_nonnull (spy_profile_view_get_sampler (view));
@@ -499,8 +524,7 @@ test_keyboard_only (void)
     g_error ("the reopened profile differs: %s", why);
   gui_test_screenshot ("keyboard-reopened.png", 1280, 800);
 
-  gtk_window_destroy (GTK_WINDOW (walk.window));
-  g_subprocess_force_exit (child);
+  walk_end (&walk);
 }
 
 /* ---- mouse only --------------------------------------------------------- */
@@ -553,13 +577,8 @@ click_area (GtkWidget             *widget,
 static void
 test_mouse_only (void)
 {
-  const char *python = "/usr/bin/python3.11";
-  g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
   g_autofree char *saved = g_build_filename (tmp_dir, "profile.spyprof", NULL);
-  g_autofree char *pid_text = NULL;
   g_autofree char *cwd = g_get_current_dir ();
-  g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(SpyProfile) recorded = NULL;
   g_autofree char *why = NULL;
   graphene_rect_t area;
@@ -568,33 +587,17 @@ test_mouse_only (void)
   GtkWidget *widget, *dialog;
   Walk walk = { 0 };
 
-  if (!gui_test_have_xdotool ())
-    {
-      g_test_skip ("xdotool (or an X11 display) is missing: no real clicks");
-      return;
-    }
-  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
+  if (!can_run (TRUE))
+    return;
   /* The save dialog starts in the working directory: the test's own. */
   g_assert_cmpint (g_chdir (tmp_dir), ==, 0);
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, python, workload, NULL);
-  g_assert_no_error (error);
-  walk.pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
-  walk.path = saved;
-  pid_text = g_strdup_printf ("%d", (int) walk.pid);
-
-  walk.window = new_window ();
+  walk_begin (&walk, saved);
   view = spy_window_get_profile_view (walk.window);
   flamegraph = spy_profile_view_get_flamegraph (view);
-  spy_process_picker_refresh (spy_window_get_picker (walk.window));
-  g_assert_true (gui_test_wait_for (pid_listed, &walk, 5.0));
   gui_test_settle (0.3);
 
   /* Double-click the process's row (its PID cell). */
-  widget = gui_test_find (GTK_WIDGET (spy_window_get_picker (walk.window)), GTK_TYPE_LABEL, "label", pid_text);
+  widget = gui_test_find (GTK_WIDGET (spy_window_get_picker (walk.window)), GTK_TYPE_LABEL, "label", walk.pid_text);
   g_assert_nonnull (widget);
   gui_test_click_center (widget, 2);
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
@@ -670,8 +673,7 @@ test_mouse_only (void)
     g_error ("the reopened profile differs: %s", why);
   gui_test_screenshot ("mouse-reopened.png", 1280, 800);
 
-  gtk_window_destroy (GTK_WINDOW (walk.window));
-  g_subprocess_force_exit (child);
+  walk_end (&walk);
   g_assert_cmpint (g_chdir (cwd), ==, 0);
 }
 
@@ -698,7 +700,7 @@ static void
 test_launch_and_dump_stacks (void)
 {
   g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
-  const char *argv[] = { "/usr/bin/python3.11", workload, NULL };
+  const char *argv[] = { PYTHON, workload, NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   SpyWindow *window;
@@ -707,11 +709,8 @@ test_launch_and_dump_stacks (void)
   GtkTextIter start, end;
   GPid pid;
 
-  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
+  if (!can_run (FALSE))
+    return;
   window = new_window ();
   view = spy_window_get_profile_view (window);
   g_assert_true (spy_window_launch (window, argv, &error));
@@ -758,7 +757,7 @@ window_gone (gpointer data)
 static SpyWindow *
 new_unsaved_window (void)
 {
-  const char *argv[] = { "/usr/bin/python3.11", "-c", "import time\nfor _ in range(6000): time.sleep(0.01)", NULL };
+  const char *argv[] = { PYTHON, "-c", "import time\nfor _ in range(6000): time.sleep(0.01)", NULL };
   SpyWindow *window = new_window ();
   SpyProfileView *view = spy_window_get_profile_view (window);
 
@@ -791,16 +790,8 @@ test_unsaved_close_asks (void)
   SpyWindow *window;
   GtkWidget *dialog;
 
-  if (!gui_test_have_xdotool ())
-    {
-      g_test_skip ("xdotool (or an X11 display) is missing: no real clicks");
-      return;
-    }
-  if (!g_file_test ("/usr/bin/python3.11", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
+  if (!can_run (TRUE))
+    return;
   g_assert_cmpint (g_chdir (tmp_dir), ==, 0);
   g_remove (saved);
 
@@ -888,17 +879,14 @@ test_screenshots (void)
   g_autofree char *relative = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "demo", "spyglass-demo.py", NULL);
   g_autofree char *demo = g_canonicalize_filename (relative, NULL);
   /* Bounded, so that a failed test leaves nothing running. */
-  const char *argv[] = { "/usr/bin/python3.11", demo, "--quiet", "--duration", "60", NULL };
+  const char *argv[] = { PYTHON, demo, "--quiet", "--duration", "60", NULL };
   SpyWindow *window;
   SpyProfileView *view;
   GtkWidget *paned;
   int height;
 
-  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("/usr/bin/python3.11 is not installed");
-      return;
-    }
+  if (!can_run (FALSE))
+    return;
   window = new_window ();
   view = spy_window_get_profile_view (window);
   g_assert_true (spy_window_launch (window, argv, NULL));
