@@ -642,7 +642,7 @@ spy_target_shorten_filename (SpyTarget  *self,
 static void
 reset_stop_signals (gpointer data)
 {
-  static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
+  static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT };
   sigset_t none;
 
   for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)

@@ -54,10 +54,10 @@ char                  *spy_target_shorten_filename     (SpyTarget  *self,
                                                         const char *filename);
 
 /* Starts @argv for profiling. The child gets the default disposition of
- * the signals that stop a program (SIGINT, SIGTERM, SIGQUIT, SIGHUP) even
- * when we were started with them ignored (a background shell job, nohup),
- * so that stopping it works; Python ignores SIGINT for good when it starts
- * with it ignored. */
+ * the signals we stop it with (SIGINT, SIGTERM, SIGQUIT) even when we were
+ * started with them ignored (a shell's background job), so that stopping
+ * it works: Python ignores SIGINT for good when it starts with it ignored.
+ * SIGHUP is left as it is, for nohup. */
 GSubprocess           *spy_spawn_command               (const char * const *argv,
                                                         GError            **error);
 
