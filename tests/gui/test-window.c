@@ -84,6 +84,15 @@ first_function (SpyWindow *window)
   return spy_top_row_get_function (row);
 }
 
+static gboolean
+first_is (SpyWindow  *window,
+          const char *function)
+{
+  const char *first = first_function (window);
+
+  return g_strcmp0 (first, function) == 0;
+}
+
 static void
 test_open_profile (void)
 {
@@ -194,15 +203,6 @@ picker_selects (gpointer data)
   return spy_process_picker_select_pid (spy_window_get_picker (state->window), state->pid);
 }
 
-static gboolean
-hot_is_first (gpointer data)
-{
-  RecordState *state = data;
-  const char *first = first_function (state->window);
-
-  return g_strcmp0 (first, "hot") == 0;
-}
-
 static void
 test_record_save_reopen (void)
 {
@@ -233,7 +233,8 @@ test_record_save_reopen (void)
   gui_test_screenshot ("window-picker.png", 1280, 800);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL));
   g_assert_null (spy_window_get_error_message (window));
-  g_assert_true (gui_test_wait_for (hot_is_first, &state, 4.0));
+  GUI_TEST_WAIT_UNTIL (first_is (window, "hot"), 4.0);
+  g_assert_cmpstr (first_function (window), ==, "hot");
   gui_test_settle (2.0);
   gui_test_screenshot ("window-recording.png", 1280, 800);
   spy_window_stop (window);
@@ -249,7 +250,7 @@ test_record_save_reopen (void)
   g_assert_no_error (error);
   g_assert_true (spy_profile_equal (spy_profile_view_get_profile (spy_window_get_profile_view (window)),
                                     reloaded, &why));
-  g_assert_true (hot_is_first (&(RecordState) { second, 0 }));
+  g_assert_cmpstr (first_function (second), ==, "hot");
   gui_test_screenshot ("window-reopened.png", 1280, 800);
 
   g_subprocess_force_exit (child);
@@ -346,15 +347,6 @@ walk_end (Walk *walk)
 }
 
 static gboolean
-walk_hot_first (gpointer data)
-{
-  Walk *walk = data;
-  const char *first = first_function (walk->window);
-
-  return g_strcmp0 (first, "hot") == 0;
-}
-
-static gboolean
 file_exists (gpointer data)
 {
   return g_file_test (((Walk *) data)->path, G_FILE_TEST_EXISTS);
@@ -364,15 +356,6 @@ static gboolean
 opened (gpointer data)
 {
   return spy_profile_view_get_profile (spy_window_get_profile_view (((Walk *) data)->window)) != NULL;
-}
-
-static gboolean
-first_is (SpyWindow  *window,
-          const char *function)
-{
-  const char *first = first_function (window);
-
-  return g_strcmp0 (first, function) == 0;
 }
 
 /* The menu is up and has the keyboard: arrows will move in it. */
@@ -441,7 +424,8 @@ test_keyboard_only (void)
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
   g_assert_nonnull (spy_profile_view_get_sampler (view));
   g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
-  g_assert_true (gui_test_wait_for (walk_hot_first, &walk, 4.0));
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "hot"), 4.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "hot");
   gui_test_settle (1.0);
 
   /* The flamegraph has the focus; Up climbs from the root towards the
@@ -603,7 +587,8 @@ test_mouse_only (void)
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
   g_assert_nonnull (spy_profile_view_get_sampler (view));
   g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
-  g_assert_true (gui_test_wait_for (walk_hot_first, &walk, 4.0));
+  GUI_TEST_WAIT_UNTIL (first_is (walk.window, "hot"), 4.0);
+  g_assert_cmpstr (first_function (walk.window), ==, "hot");
   gui_test_settle (1.0);
 
   /* Click the hot frame: zoomed; click the "main" breadcrumb (all,
@@ -747,12 +732,6 @@ test_launch_and_dump_stacks (void)
   g_assert_true (spy_process_is_gone (pid));
 }
 
-static gboolean
-window_gone (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
 /* Records briefly in a new window; stops; the window has unsaved samples. */
 static SpyWindow *
 new_unsaved_window (void)
@@ -810,14 +789,16 @@ test_unsaved_close_asks (void)
   GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL, 5.0);
   g_assert_nonnull (dialog);
   gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Save"), 1);
-  g_assert_true (gui_test_wait_for (window_gone, &window, 5.0));
+  GUI_TEST_WAIT_UNTIL (window == NULL, 5.0);
+  g_assert_null (window);
   g_assert_true (g_file_test (saved, G_FILE_TEST_EXISTS));
 
   window = new_unsaved_window ();
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   dialog = close_and_wait_for_question (window);
   gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "Close _Without Saving"), 1);
-  g_assert_true (gui_test_wait_for (window_gone, &window, 5.0));
+  GUI_TEST_WAIT_UNTIL (window == NULL, 5.0);
+  g_assert_null (window);
   g_assert_cmpint (g_chdir (cwd), ==, 0);
 }
 
