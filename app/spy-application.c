@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "spy-application.h"
 #include "spy-window.h"
@@ -13,9 +15,21 @@ struct _SpyApplication {
 
   GSettings      *settings;
   GStrv           launch_argv;
+  gboolean        offered_recovery;
+  guint           signal_sources[3];
 };
 
 G_DEFINE_FINAL_TYPE (SpyApplication, spy_application, GTK_TYPE_APPLICATION)
+
+/* What a killed Spyglass left: offered once, in the first window. */
+static void
+offer_recovery_once (SpyApplication *self,
+                     SpyWindow      *window)
+{
+  if (!self->offered_recovery)
+    spy_window_offer_recovery (window);
+  self->offered_recovery = TRUE;
+}
 
 static void
 spy_application_activate (GApplication *app)
@@ -29,6 +43,7 @@ spy_application_activate (GApplication *app)
       spy_window_launch (window, (const char * const *) self->launch_argv, NULL);
       g_clear_pointer (&self->launch_argv, g_strfreev);
     }
+  offer_recovery_once (self, window);
 }
 
 static void
@@ -43,6 +58,7 @@ spy_application_open (GApplication  *app,
 
       gtk_window_present (GTK_WINDOW (window));
       spy_window_open_file (window, files[i], NULL);
+      offer_recovery_once (SPY_APPLICATION (app), window);
     }
 }
 
@@ -84,9 +100,29 @@ quit_action (GSimpleAction *action,
     gtk_window_close (l->data);
 }
 
+/* SIGTERM (a logout, kill), SIGINT (Ctrl+C in the terminal), SIGHUP (the
+ * terminal closed): no questions; recordings stop and what is unsaved
+ * goes to the recovery folder; the windows close, which ends the commands
+ * they started, and the app ends when those are gone. */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = g_list_copy (gtk_application_get_windows (app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (SPY_IS_WINDOW (l->data))
+      spy_window_quit_now (l->data);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free (windows);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 spy_application_startup (GApplication *app)
 {
+  SpyApplication *self = SPY_APPLICATION (app);
   static const GActionEntry entries[] = {
     { "about", about_action },
     { "new-window", new_window_action },
@@ -98,6 +134,19 @@ spy_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  self->signal_sources[0] = g_unix_signal_add (SIGTERM, on_quit_signal, app);
+  self->signal_sources[1] = g_unix_signal_add (SIGINT, on_quit_signal, app);
+  self->signal_sources[2] = g_unix_signal_add (SIGHUP, on_quit_signal, app);
+}
+
+static void
+spy_application_shutdown (GApplication *app)
+{
+  SpyApplication *self = SPY_APPLICATION (app);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
+    g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  G_APPLICATION_CLASS (spy_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -115,6 +164,7 @@ spy_application_class_init (SpyApplicationClass *klass)
   G_APPLICATION_CLASS (klass)->activate = spy_application_activate;
   G_APPLICATION_CLASS (klass)->open = spy_application_open;
   G_APPLICATION_CLASS (klass)->startup = spy_application_startup;
+  G_APPLICATION_CLASS (klass)->shutdown = spy_application_shutdown;
 }
 
 static void

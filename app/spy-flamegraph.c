@@ -382,6 +382,14 @@ spy_flamegraph_get_zoom_node (SpyFlamegraph *self)
   return self->zoom_node;
 }
 
+gboolean
+spy_flamegraph_get_animating (SpyFlamegraph *self)
+{
+  g_return_val_if_fail (SPY_IS_FLAMEGRAPH (self), FALSE);
+
+  return self->tick_id != 0;
+}
+
 static void
 set_view (SpyFlamegraph *self,
           double         start,
@@ -658,9 +666,13 @@ click_at (SpyFlamegraph *self,
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (y < SPY_FLAME_CRUMB_HEIGHT)
     {
-      crumb = spy_flame_crumbs_find (self->crumbs, x);
+      /* A live refresh since the last draw dropped them: made anew, for
+       * the tree shown now. */
+      GArray *crumbs = ensure_crumbs (self, gtk_widget_get_width (GTK_WIDGET (self)));
+
+      crumb = spy_flame_crumbs_find (crumbs, x);
       if (crumb >= 0)
-        set_zoom (self, g_array_index (self->crumbs, SpyFlameCrumb, crumb).node, TRUE);
+        set_zoom (self, g_array_index (crumbs, SpyFlameCrumb, crumb).node, TRUE);
       return;
     }
   if ((rect = rect_at (self, x, y)) == NULL)
@@ -745,7 +757,8 @@ on_motion (GtkEventControllerMotion *controller,
 
   self->pointer_x = x;
   set_hover (self, rect && rect->n_merged == 1 ? rect->node : SPY_FLAME_NONE,
-             y < SPY_FLAME_CRUMB_HEIGHT ? spy_flame_crumbs_find (self->crumbs, x) : -1);
+             y < SPY_FLAME_CRUMB_HEIGHT ?
+               spy_flame_crumbs_find (ensure_crumbs (self, gtk_widget_get_width (GTK_WIDGET (self))), x) : -1);
 }
 
 static void

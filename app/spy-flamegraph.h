@@ -32,6 +32,8 @@ void         spy_flamegraph_set_inverted        (SpyFlamegraph *self,
 gboolean     spy_flamegraph_get_inverted        (SpyFlamegraph *self);
 /* The node zoomed into (0: the root, all samples). */
 guint32      spy_flamegraph_get_zoom_node       (SpyFlamegraph *self);
+/* TRUE while a zoom is being animated (what is drawn still moves). */
+gboolean     spy_flamegraph_get_animating       (SpyFlamegraph *self);
 void         spy_flamegraph_zoom_to             (SpyFlamegraph *self,
                                                  guint32        node);
 /* One level up; FALSE when already at the root. */

@@ -8,6 +8,7 @@
 
 #include "spy-process-list.h"
 #include "spy-process-picker.h"
+#include "spy-target.h"
 
 #define REFRESH_SECONDS 2
 
@@ -61,6 +62,7 @@ struct _SpyProcessPicker {
   gboolean             scanning;
   gboolean             scan_again;
   gboolean             scanned_once;
+  guint                n_scans;       /* applied to the list */
 };
 
 enum {
@@ -318,18 +320,29 @@ update_empty_state (SpyProcessPicker *self)
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
+/* Filters the list by the entry's text now. GtkSearchEntry says that the
+ * text changed a moment after a key press; Enter must not act on the list
+ * as it was before the last keys. */
+static void
+apply_search (SpyProcessPicker *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  g_autofree char *folded = *stripped != '\0' ? g_utf8_casefold (stripped, -1) : NULL;
+
+  if (g_strcmp0 (folded, self->search_text) == 0)
+    return;
+  g_free (self->search_text);
+  self->search_text = g_steal_pointer (&folded);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_empty_state (self);
+}
+
 static void
 on_search_changed (SpyProcessPicker *self,
                    GtkSearchEntry   *entry)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-  g_autofree char *stripped = g_strstrip (g_strdup (text));
-
-  g_clear_pointer (&self->search_text, g_free);
-  if (*stripped != '\0')
-    self->search_text = g_utf8_casefold (stripped, -1);
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  update_empty_state (self);
+  apply_search (self);
 }
 
 /* Escape in the search entry clears it. */
@@ -423,6 +436,7 @@ apply_scan (SpyProcessPicker *self,
    * their place are not touched, so selection and scrolling stay). */
   gtk_sorter_changed (self->cpu_sorter, GTK_SORTER_CHANGE_DIFFERENT);
   self->scanned_once = TRUE;
+  self->n_scans++;
   update_empty_state (self);
 }
 
@@ -677,13 +691,20 @@ scroll_to (SpyProcessPicker *self,
       gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
 }
 
-/* The row Enter in the search entry means: the selected one if it is
- * shown, else the first; GTK_INVALID_LIST_POSITION when none is shown. */
+/* The row Enter in the search entry means, for the text typed so far: the
+ * process whose PID it is; else the selected row if it is shown; else the
+ * first; GTK_INVALID_LIST_POSITION when none is shown. */
 static guint
 row_for_keyboard (SpyProcessPicker *self)
 {
-  guint selected = gtk_single_selection_get_selected (self->selection);
+  guint selected;
+  GPid pid;
 
+  apply_search (self);
+  if (self->search_text != NULL && spy_parse_pid (self->search_text, &pid) &&
+      (selected = find_pid (self, pid)) != GTK_INVALID_LIST_POSITION)
+    return selected;
+  selected = gtk_single_selection_get_selected (self->selection);
   if (selected != GTK_INVALID_LIST_POSITION)
     return selected;
   return g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0 ? 0 : GTK_INVALID_LIST_POSITION;
@@ -737,6 +758,14 @@ spy_process_picker_select_pid (SpyProcessPicker *self,
   gtk_single_selection_set_selected (self->selection, position);
   scroll_to (self, position);
   return TRUE;
+}
+
+guint
+spy_process_picker_get_n_scans (SpyProcessPicker *self)
+{
+  g_return_val_if_fail (SPY_IS_PROCESS_PICKER (self), 0);
+
+  return self->n_scans;
 }
 
 GPid

@@ -4,10 +4,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <signal.h>
+#include <glib/gstdio.h>
 
 #include "spy-application.h"
 #include "spy-format.h"
+#include "spy-recovery.h"
 #include "spy-target.h"
 #include "spy-window.h"
 
@@ -17,6 +18,10 @@
 /* How long a launched command may take to become Python. */
 #define LAUNCH_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
+/* Recovery without settings (an uninstalled schema): as their defaults. */
+#define RECOVERY_INTERVAL_S 30
+#define RECOVERY_MAX_MIB 512
+
 struct _SpyWindow {
   GtkApplicationWindow  parent_instance;
 
@@ -24,6 +29,8 @@ struct _SpyWindow {
   GtkButton            *stop_button;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
+  GtkRevealer          *recovery_revealer;
+  GtkLabel             *recovery_label;
   GtkStack             *stack;
   GMenu                *recent_menu;
   SpyProcessPicker     *picker;
@@ -36,6 +43,14 @@ struct _SpyWindow {
   char                 *error_message;
   guint                 launch_source;
   gint64                launch_deadline;
+
+  /* The unsaved recording's copy on disk, in case we are killed. */
+  SpyRecovery          *recovery;
+  guint                 recovery_source;
+  guint                 recovery_samples;  /* at the last write */
+  gboolean              recovery_warned;
+  gboolean              keep_recovery;     /* quitting on a signal */
+  GPtrArray            *recovery_offers;   /* paths others left */
 };
 
 G_DEFINE_FINAL_TYPE (SpyWindow, spy_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -81,6 +96,108 @@ update_title (SpyWindow *self)
   else
     title = g_strdup (_("Spyglass"));
   gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static GSettings *
+window_settings (SpyWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return app ? spy_application_get_settings (SPY_APPLICATION (app)) : NULL;
+}
+
+/* ---- recovery: the unsaved recording on disk ---------------------------- */
+
+static guint64
+recovery_max_bytes (SpyWindow *self)
+{
+  GSettings *settings = window_settings (self);
+  guint64 mib = settings ? g_settings_get_uint (settings, "recovery-max-size") : RECOVERY_MAX_MIB;
+
+  return mib * 1024 * 1024;
+}
+
+static void
+on_recovery_written (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SpyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Said once per recording; nothing to say to a window that is gone. */
+  if (!spy_recovery_write_finish (result, &error) && self->recovery != NULL && !self->recovery_warned)
+    {
+      self->recovery_warned = TRUE;
+      show_error (self, error->message);
+    }
+}
+
+/* Writes the recording to its recovery file when it has new samples. */
+static void
+write_recovery (SpyWindow *self)
+{
+  SpyProfile *profile = spy_profile_view_get_profile (self->profile_view);
+  guint n = profile ? spy_profile_get_n_samples (profile) : 0;
+
+  if (self->recovery == NULL || n == 0 || n == self->recovery_samples)
+    return;
+  self->recovery_samples = n;
+  spy_recovery_write_async (self->recovery, profile, on_recovery_written, g_object_ref (self));
+}
+
+static gboolean
+on_recovery_timer (gpointer data)
+{
+  write_recovery (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The recording is saved or thrown away: so is its recovery file. */
+static void
+end_recovery (SpyWindow *self)
+{
+  g_clear_handle_id (&self->recovery_source, g_source_remove);
+  if (self->recovery != NULL)
+    spy_recovery_discard (self->recovery);
+  g_clear_pointer (&self->recovery, spy_recovery_unref);
+}
+
+/* A new unsaved recording: written every recovery-interval seconds while
+ * it records, and once more when it stops. */
+static void
+begin_recovery (SpyWindow *self)
+{
+  GSettings *settings = window_settings (self);
+  guint interval = settings ? g_settings_get_uint (settings, "recovery-interval") : RECOVERY_INTERVAL_S;
+
+  end_recovery (self);
+  self->recovery = spy_recovery_new (recovery_max_bytes (self));
+  self->recovery_samples = 0;
+  self->recovery_warned = FALSE;
+  self->recovery_source = g_timeout_add_seconds (MAX (interval, 1), on_recovery_timer, self);
+}
+
+void
+spy_window_quit_now (SpyWindow *self)
+{
+  SpyProfile *profile;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SPY_IS_WINDOW (self));
+
+  /* Written once, here, not again on a thread as the sampler stops. */
+  self->keep_recovery = TRUE;
+  g_clear_handle_id (&self->recovery_source, g_source_remove);
+  spy_window_stop (self);
+  profile = spy_profile_view_get_profile (self->profile_view);
+  if (self->recovery == NULL || !self->unsaved || profile == NULL || spy_profile_get_n_samples (profile) == 0)
+    return;
+  if (spy_recovery_write (self->recovery, profile, &error))
+    g_printerr ("spyglass: the unsaved recording (%u samples) is kept in %s; Spyglass offers it when it starts\n",
+                spy_profile_get_n_samples (profile), spy_recovery_get_path (self->recovery));
+  else
+    g_printerr ("spyglass: the unsaved recording could not be kept: %s\n", error->message);
 }
 
 static void
@@ -181,6 +298,7 @@ spy_window_open_file (SpyWindow  *self,
 
   spy_window_stop (self);
   g_clear_object (&self->sampler);
+  end_recovery (self);
   spy_profile_view_set_profile (self->profile_view, profile);
   g_set_object (&self->file, file);
   self->unsaved = FALSE;
@@ -195,6 +313,12 @@ on_sampler_running (SpySampler *sampler,
                     GParamSpec *pspec,
                     SpyWindow  *self)
 {
+  /* Stopped: the last samples go to the recovery file too. */
+  if (!spy_sampler_get_running (sampler) && !self->keep_recovery)
+    {
+      g_clear_handle_id (&self->recovery_source, g_source_remove);
+      write_recovery (self);
+    }
   update_actions (self);
 }
 
@@ -227,8 +351,130 @@ start_sampler (SpyWindow  *self,
   spy_profile_view_set_sampler (self->profile_view, sampler);
   g_clear_object (&self->file);
   self->unsaved = TRUE;
+  begin_recovery (self);
   show_error (self, NULL);
   show_page (self, "profile");
+}
+
+/* ---- recovery: what a killed Spyglass left ------------------------------ */
+
+/* The banner asks about the first recording left, or goes. */
+static void
+show_next_offer (SpyWindow *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *when = NULL;
+  g_autoptr(GDateTime) time = NULL;
+  GStatBuf st;
+  const char *path;
+
+  while (self->recovery_offers != NULL && self->recovery_offers->len > 0 &&
+         g_stat (g_ptr_array_index (self->recovery_offers, 0), &st) != 0)
+    g_ptr_array_remove_index (self->recovery_offers, 0);
+  if (self->recovery_offers == NULL || self->recovery_offers->len == 0)
+    {
+      gtk_revealer_set_reveal_child (self->recovery_revealer, FALSE);
+      return;
+    }
+  path = g_ptr_array_index (self->recovery_offers, 0);
+  time = g_date_time_new_from_unix_local (st.st_mtime);
+  when = g_date_time_format (time, "%x %X");
+  if (self->recovery_offers->len == 1)
+    text = g_strdup_printf (_("A recording was not saved before Spyglass ended (last written %s). "
+                              "Open it to look at it and save it, or discard it."), when);
+  else
+    text = g_strdup_printf (ngettext ("A recording was not saved before Spyglass ended (last written %s); "
+                                      "%u more is left after it. Open it to look at it and save it, or discard it.",
+                                      "A recording was not saved before Spyglass ended (last written %s); "
+                                      "%u more are left after it. Open it to look at it and save it, or discard it.",
+                                      self->recovery_offers->len - 1),
+                            when, self->recovery_offers->len - 1);
+  g_debug ("offering %s", path);
+  gtk_label_set_text (self->recovery_label, text);
+  gtk_revealer_set_reveal_child (self->recovery_revealer, TRUE);
+}
+
+void
+spy_window_offer_recovery (SpyWindow *self)
+{
+  g_return_if_fail (SPY_IS_WINDOW (self));
+
+  g_clear_pointer (&self->recovery_offers, g_ptr_array_unref);
+  self->recovery_offers = spy_recovery_find_left (recovery_max_bytes (self));
+  show_next_offer (self);
+}
+
+gboolean
+spy_window_get_offering_recovery (SpyWindow *self)
+{
+  g_return_val_if_fail (SPY_IS_WINDOW (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->recovery_revealer);
+}
+
+/* The window shows @profile as its own unsaved recording, with a recovery
+ * file of its own, written now. */
+static void
+adopt_recording (SpyWindow  *self,
+                 SpyProfile *profile)
+{
+  g_autoptr(GError) error = NULL;
+
+  spy_window_stop (self);
+  g_clear_object (&self->sampler);
+  spy_profile_view_set_profile (self->profile_view, profile);
+  g_clear_object (&self->file);
+  self->unsaved = TRUE;
+  begin_recovery (self);
+  g_clear_handle_id (&self->recovery_source, g_source_remove);
+  self->recovery_samples = spy_profile_get_n_samples (profile);
+  if (!spy_recovery_write (self->recovery, profile, &error))
+    show_error (self, error->message);
+  else
+    show_error (self, NULL);
+  show_page (self, "profile");
+}
+
+static void
+recovery_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SpyWindow *self = SPY_WINDOW (widget);
+  g_autofree char *path = NULL;
+  g_autoptr(SpyProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->recovery_offers == NULL || self->recovery_offers->len == 0)
+    return;
+  path = g_strdup (g_ptr_array_index (self->recovery_offers, 0));
+  g_ptr_array_remove_index (self->recovery_offers, 0);
+  if (g_str_equal (action_name, "win.recovery-open"))
+    {
+      if ((profile = spy_profile_load (path, &error)) != NULL)
+        {
+          GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+          SpyWindow *target = self;
+
+          /* A window busy with a profile keeps it: the recording gets its own. */
+          if (spy_profile_view_get_profile (self->profile_view) != NULL && app != NULL)
+            {
+              target = spy_window_new (app);
+              gtk_window_present (GTK_WINDOW (target));
+            }
+          adopt_recording (target, profile);
+        }
+      else
+        {
+          g_autofree char *message = g_strdup_printf (_("The recording left behind cannot be opened: %s"),
+                                                      error->message);
+          show_error (self, message);
+        }
+    }
+  /* Opened (and now kept under this window's own name), unreadable, or
+   * discarded: the file left behind goes. */
+  g_unlink (path);
+  show_next_offer (self);
 }
 
 static SpySampler *
@@ -371,6 +617,7 @@ spy_window_save_to (SpyWindow  *self,
     }
   g_set_object (&self->file, file);
   self->unsaved = FALSE;
+  end_recovery (self);
   add_recent (file);
   update_title (self);
   return TRUE;
@@ -398,6 +645,14 @@ gboolean
 spy_window_get_unsaved (SpyWindow *self)
 {
   return self->unsaved;
+}
+
+const char *
+spy_window_get_recovery_path (SpyWindow *self)
+{
+  g_return_val_if_fail (SPY_IS_WINDOW (self), NULL);
+
+  return self->recovery ? spy_recovery_get_path (self->recovery) : NULL;
 }
 
 static void
@@ -433,14 +688,6 @@ setup_drop_target (SpyWindow *self)
 
   g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
-}
-
-static GSettings *
-window_settings (SpyWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  return app ? spy_application_get_settings (SPY_APPLICATION (app)) : NULL;
 }
 
 static void
@@ -731,6 +978,8 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, simple_action);
   gtk_widget_class_install_action (widget_class, "win.show-picker", NULL, simple_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, simple_action);
+  gtk_widget_class_install_action (widget_class, "win.recovery-open", NULL, recovery_action);
+  gtk_widget_class_install_action (widget_class, "win.recovery-discard", NULL, recovery_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
@@ -738,6 +987,31 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.show-picker", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static void
+on_child_ended (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GApplication) app = user_data;
+
+  spy_spawn_end_finish (result, NULL);
+  if (app != NULL)
+    g_application_release (app);
+}
+
+/* SIGINT, then SIGTERM, then SIGKILL, without blocking; the app stays
+ * until the command is gone (and if it quits first, the kernel kills the
+ * command: spy_spawn_command). */
+static void
+end_child (SpyWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL)
+    g_application_hold (G_APPLICATION (app));
+  spy_spawn_end_async (self->child, on_child_ended, app ? g_object_ref (app) : NULL);
 }
 
 static void
@@ -753,8 +1027,14 @@ spy_window_dispose (GObject *object)
     }
   g_clear_object (&self->sampler);
   if (self->child != NULL)
-    g_subprocess_send_signal (self->child, SIGINT);
+    end_child (self);
   g_clear_object (&self->child);
+  /* Kept when we quit on a signal, for the next start to offer. */
+  g_clear_handle_id (&self->recovery_source, g_source_remove);
+  if (!self->keep_recovery)
+    end_recovery (self);
+  g_clear_pointer (&self->recovery, spy_recovery_unref);
+  g_clear_pointer (&self->recovery_offers, g_ptr_array_unref);
   g_clear_object (&self->file);
   g_clear_pointer (&self->error_message, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SPY_TYPE_WINDOW);
@@ -779,6 +1059,8 @@ spy_window_class_init (SpyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, recovery_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SpyWindow, recovery_label);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, SpyWindow, picker);
@@ -797,7 +1079,9 @@ load_css (void)
 
       gtk_css_provider_load_from_data (provider,
                                        ".spy-error-banner { background-color: alpha(@error_color, 0.18);"
-                                       " border-bottom: 1px solid alpha(@error_color, 0.5); }", -1);
+                                       " border-bottom: 1px solid alpha(@error_color, 0.5); }"
+                                       ".spy-recovery-banner { background-color: alpha(@theme_selected_bg_color, 0.15);"
+                                       " border-bottom: 1px solid alpha(@theme_selected_bg_color, 0.5); }", -1);
       gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
                                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
       g_once_init_leave (&loaded, 1);

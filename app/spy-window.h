@@ -37,4 +37,15 @@ const char       *spy_window_get_error_message  (SpyWindow      *self);
 /* TRUE when the profile has changes that were not saved. */
 gboolean          spy_window_get_unsaved        (SpyWindow      *self);
 
+/* Quitting on a signal: stops recording and writes an unsaved recording
+ * to its recovery file, which then outlives the window for the next start
+ * to offer. */
+void              spy_window_quit_now           (SpyWindow      *self);
+/* Offers, in a banner, the recordings that Spyglass instances which ended
+ * (killed, say) did not save: open or discard, one after another. */
+void              spy_window_offer_recovery     (SpyWindow      *self);
+gboolean          spy_window_get_offering_recovery (SpyWindow   *self);
+/* The file holding this window's unsaved recording, or NULL. */
+const char       *spy_window_get_recovery_path  (SpyWindow      *self);
+
 G_END_DECLS

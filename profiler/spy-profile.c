@@ -146,6 +146,51 @@ spy_profile_new (void)
   return g_object_new (SPY_TYPE_PROFILE, NULL);
 }
 
+static void
+copy_meta (SpyProfileMeta       *to,
+           const SpyProfileMeta *from)
+{
+  *to = *from;
+  to->command_line = g_strdup (from->command_line);
+  to->python_version = g_strdup (from->python_version);
+  to->host = g_strdup (from->host);
+  to->spyglass_version = g_strdup (from->spyglass_version);
+}
+
+SpyProfile *
+spy_profile_copy (SpyProfile *self)
+{
+  SpyProfile *copy;
+
+  g_return_val_if_fail (SPY_IS_PROFILE (self), NULL);
+
+  copy = spy_profile_new ();
+  g_clear_pointer (&copy->meta.spyglass_version, g_free);
+  copy_meta (&copy->meta, &self->meta);
+  /* Interned in the same order, so every id stays the same. */
+  for (guint i = 1; i < self->strings->len; i++)
+    spy_profile_intern_string (copy, g_ptr_array_index (self->strings, i));
+  for (guint i = 0; i < self->frames->len; i++)
+    {
+      const SpyProfileFrame *frame = &g_array_index (self->frames, SpyProfileFrame, i);
+
+      spy_profile_intern_frame (copy, spy_profile_get_string (self, frame->function),
+                                spy_profile_get_string (self, frame->file), frame->line, frame->kind);
+    }
+  for (guint i = 0; i < self->stacks->len; i++)
+    {
+      const SpyProfileStack *stack = &g_array_index (self->stacks, SpyProfileStack, i);
+
+      spy_profile_intern_stack (copy, stack->parent, stack->frame);
+    }
+  g_array_append_vals (copy->threads, self->threads->data, self->threads->len);
+  g_array_append_vals (copy->sample_times, self->sample_times->data, self->sample_times->len);
+  g_array_append_vals (copy->sample_stacks, self->sample_stacks->data, self->sample_stacks->len);
+  g_array_append_vals (copy->sample_threads, self->sample_threads->data, self->sample_threads->len);
+  g_array_append_vals (copy->sample_flags, self->sample_flags->data, self->sample_flags->len);
+  return copy;
+}
+
 SpyProfileMeta *
 spy_profile_get_meta (SpyProfile *self)
 {

@@ -71,6 +71,9 @@ G_DECLARE_FINAL_TYPE (SpyProfile, spy_profile, SPY, PROFILE, GObject)
 GQuark                  spy_profile_error_quark   (void);
 SpyProfile             *spy_profile_new           (void);
 
+/* A deep copy, for another thread to read while this one grows. */
+SpyProfile             *spy_profile_copy          (SpyProfile  *self);
+
 SpyProfileMeta         *spy_profile_get_meta      (SpyProfile  *self);
 
 /* Interning. Strings are made valid UTF-8 and cut to SPY_PROFILE_MAX_STRING. */

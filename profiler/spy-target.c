@@ -638,27 +638,16 @@ spy_target_shorten_filename (SpyTarget  *self,
   return g_strdup (filename);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe calls only. */
-static void
-reset_stop_signals (gpointer data)
+gboolean
+spy_parse_pid (const char *text,
+               GPid       *pid)
 {
-  static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT };
-  sigset_t none;
+  guint64 value;
 
-  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
-    signal (stop_signals[i], SIG_DFL);
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-}
+  g_return_val_if_fail (text != NULL && pid != NULL, FALSE);
 
-GSubprocess *
-spy_spawn_command (const char * const  *argv,
-                   GError             **error)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-
-  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
-
-  g_subprocess_launcher_set_child_setup (launcher, reset_stop_signals, NULL, NULL);
-  return g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT32, &value, NULL))
+    return FALSE;
+  *pid = (GPid) value;
+  return TRUE;
 }

@@ -7,6 +7,8 @@
 #include "spy-memory.h"
 #include "spy-python-layout.h"
 
+#include "spy-spawn.h"
+
 G_BEGIN_DECLS
 
 #define SPY_TARGET_ERROR (spy_target_error_quark ())
@@ -53,13 +55,9 @@ void                   spy_target_propagate_error      (SpyTarget  *self,
 char                  *spy_target_shorten_filename     (SpyTarget  *self,
                                                         const char *filename);
 
-/* Starts @argv for profiling. The child gets the default disposition of
- * the signals we stop it with (SIGINT, SIGTERM, SIGQUIT) even when we were
- * started with them ignored (a shell's background job), so that stopping
- * it works: Python ignores SIGINT for good when it starts with it ignored.
- * SIGHUP is left as it is, for nohup. */
-GSubprocess           *spy_spawn_command               (const char * const *argv,
-                                                        GError            **error);
+/* "123" → 123; FALSE for anything but a positive pid in decimal digits. */
+gboolean               spy_parse_pid                   (const char *text,
+                                                        GPid       *pid);
 
 /* Parses "3.X" out of an interpreter file name ("libpython3.11.so.1.0"). */
 gboolean               spy_python_version_from_name    (const char *path,

@@ -219,18 +219,6 @@ failed:
   return spy_cli_exit_code (error);
 }
 
-gboolean
-spy_cli_parse_pid (const char *text,
-                   GPid       *pid)
-{
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT32, &value, NULL))
-    return FALSE;
-  *pid = (GPid) value;
-  return TRUE;
-}
-
 int
 spy_cli_dump (int    argc,
               char **argv)
@@ -261,7 +249,7 @@ spy_cli_dump (int    argc,
       fprintf (stderr, "spyglass dump: which process? Give its pid with -p PID\n");
       return SPY_EXIT_USAGE;
     }
-  if (!spy_cli_parse_pid (pid_text, &pid))
+  if (!spy_parse_pid (pid_text, &pid))
     {
       fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
       return SPY_EXIT_USAGE;

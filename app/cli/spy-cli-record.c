@@ -12,12 +12,21 @@
 #include "spy-cli.h"
 #include "spy-format.h"
 
+/* Unless told otherwise, what is recorded is saved this often, so that a
+ * SIGKILL (an OOM kill, a crash) loses at most that much. */
+#define DEFAULT_SAVE_EVERY 30
+
 typedef struct {
-  GMainLoop  *loop;
-  SpySampler *sampler;
-  gboolean    progress;
-  gboolean    interrupted;
-  GError     *error;
+  GMainLoop        *loop;
+  SpySampler       *sampler;
+  gboolean          progress;
+  gboolean          interrupted;
+  GError           *error;
+  /* Where and how it is saved, at the end and every @save_every s. */
+  const char       *output;
+  SpyFormat         format;
+  SpyExportOptions  export;
+  double            save_every;
 } Recording;
 
 static gboolean
@@ -27,6 +36,19 @@ on_signal (gpointer data)
 
   recording->interrupted = TRUE;
   g_main_loop_quit (recording->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A save while recording: atomic, so that the file is always whole. */
+static gboolean
+on_save_timer (gpointer data)
+{
+  Recording *recording = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!spy_profile_save (spy_sampler_get_profile (recording->sampler), recording->output,
+                         recording->format, &recording->export, &error))
+    fprintf (stderr, "\nspyglass record: could not save what is recorded so far: %s\n", error->message);
   return G_SOURCE_CONTINUE;
 }
 
@@ -97,6 +119,7 @@ typedef struct {
   char     *format_name;
   guint     rate;
   double    duration;
+  double    save_every;
   gboolean  idle, gil, threads, subprocesses, function, full_filenames, nonblocking, blocking;
   char    **command;
 } RecordOptions;
@@ -125,6 +148,7 @@ parse_options (int             argc,
     { "format", 'f', 0, G_OPTION_ARG_STRING, &o->format_name, "spyprof, speedscope, collapsed (raw) or svg (default: from the file name)", "FORMAT" },
     { "rate", 'r', 0, G_OPTION_ARG_INT, &rate, "Samples per second (default 100)", "HZ" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o->duration, "Stop after this many seconds (default: until Ctrl+C or the target exits)", "SECONDS" },
+    { "save-every", 0, 0, G_OPTION_ARG_DOUBLE, &o->save_every, "Also save what is recorded so far every this many seconds, so that even a kill -9 loses no more (default 30; 0: only at the end)", "SECONDS" },
     { "idle", 'i', 0, G_OPTION_ARG_NONE, &o->idle, "Keep samples of idle threads", NULL },
     { "gil", 'g', 0, G_OPTION_ARG_NONE, &o->gil, "Only samples of the thread holding the GIL", NULL },
     { "threads", 't', 0, G_OPTION_ARG_NONE, &o->threads, "Show each thread as its own root (collapsed, SVG)", NULL },
@@ -147,6 +171,12 @@ parse_options (int             argc,
   if (o->duration < 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "the duration must be positive");
+      return FALSE;
+    }
+  if (o->save_every < 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--save-every must be 0 (only at the end) or a number of seconds");
       return FALSE;
     }
   *format = SPY_FORMAT_SVG;
@@ -178,21 +208,28 @@ default_output (GPid      pid,
   return g_strdup_printf ("spyglass-%d-%s.%s", (int) pid, stamp, ext);
 }
 
-/* Samples until Ctrl+C, the duration, or the target's exit. */
+/* Samples until Ctrl+C (SIGINT), SIGTERM, SIGHUP (the terminal closed),
+ * the duration, or the target's exit. */
 static void
 run_recording (Recording *recording)
 {
   guint sigint = g_unix_signal_add (SIGINT, on_signal, recording);
   guint sigterm = g_unix_signal_add (SIGTERM, on_signal, recording);
+  guint sighup = g_unix_signal_add (SIGHUP, on_signal, recording);
+  guint save_timer = 0;
 
   g_signal_connect (recording->sampler, "samples-added", G_CALLBACK (on_samples_added), recording);
   g_signal_connect (recording->sampler, "notify::running", G_CALLBACK (on_running_changed), recording);
   g_signal_connect (recording->sampler, "error", G_CALLBACK (on_error), recording);
+  if (recording->save_every > 0)
+    save_timer = g_timeout_add ((guint) MIN (recording->save_every * 1000, G_MAXINT), on_save_timer, recording);
   if (spy_sampler_get_running (recording->sampler))
     g_main_loop_run (recording->loop);
   spy_sampler_stop (recording->sampler);
+  g_clear_handle_id (&save_timer, g_source_remove);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_source_remove (sighup);
   if (recording->progress)
     {
       print_progress (recording);
@@ -204,11 +241,10 @@ int
 spy_cli_record (int    argc,
                 char **argv)
 {
-  RecordOptions o = { 0 };
+  RecordOptions o = { .save_every = DEFAULT_SAVE_EVERY };
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(SpySampler) sampler = NULL;
-  SpyExportOptions export = SPY_EXPORT_OPTIONS_INIT;
   SpyCliTarget target = { 0 };
   Recording recording = { loop };
   SpyFormat format;
@@ -221,7 +257,7 @@ spy_cli_record (int    argc,
       record_options_clear (&o);
       return SPY_EXIT_USAGE;
     }
-  if (o.pid_text != NULL && !spy_cli_parse_pid (o.pid_text, &pid))
+  if (o.pid_text != NULL && !spy_parse_pid (o.pid_text, &pid))
     {
       fprintf (stderr, "spyglass record: “%s” is not a process id (a positive number)\n", o.pid_text);
       record_options_clear (&o);
@@ -247,12 +283,18 @@ spy_cli_record (int    argc,
 
   recording.sampler = sampler;
   recording.progress = isatty (STDERR_FILENO);
+  recording.output = o.output;
+  recording.format = format;
+  recording.export = (SpyExportOptions) SPY_EXPORT_OPTIONS_INIT;
+  recording.export.aggregation = o.function ? SPY_AGGREGATE_FUNCTION : SPY_AGGREGATE_LINE;
+  recording.export.full_filenames = o.full_filenames;
+  recording.export.per_thread = o.threads;
+  recording.save_every = o.save_every;
   run_recording (&recording);
 
-  export.aggregation = o.function ? SPY_AGGREGATE_FUNCTION : SPY_AGGREGATE_LINE;
-  export.full_filenames = o.full_filenames;
-  export.per_thread = o.threads;
-  if (!spy_profile_save (spy_sampler_get_profile (sampler), o.output, format, &export, &error))
+  /* What we started ends before the save, which may take a while. */
+  spy_cli_target_clear (&target);
+  if (!spy_profile_save (spy_sampler_get_profile (sampler), o.output, format, &recording.export, &error))
     goto failed;
   fprintf (stderr, "spyglass: wrote %u samples of pid %d to %s\n",
            spy_profile_get_n_samples (spy_sampler_get_profile (sampler)), (int) target.pid, o.output);

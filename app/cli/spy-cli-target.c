@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <signal.h>
 
 #include "spy-cli.h"
 
@@ -61,16 +60,7 @@ void
 spy_cli_target_clear (SpyCliTarget *target)
 {
   if (target->child != NULL)
-    {
-      if (!spy_process_is_gone (target->pid))
-        {
-          g_subprocess_send_signal (target->child, SIGINT);
-          for (int i = 0; i < 200 && !spy_process_is_gone (target->pid); i++)
-            g_usleep (10000);
-          g_subprocess_force_exit (target->child);
-        }
-      g_subprocess_wait (target->child, NULL, NULL);
-    }
+    spy_spawn_end (target->child);
   g_clear_object (&target->child);
 }
 

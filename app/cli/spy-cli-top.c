@@ -850,7 +850,7 @@ spy_cli_top (int    argc,
       top_options_clear (&o);
       return SPY_EXIT_USAGE;
     }
-  if (o.pid_text != NULL && !spy_cli_parse_pid (o.pid_text, &pid))
+  if (o.pid_text != NULL && !spy_parse_pid (o.pid_text, &pid))
     {
       fprintf (stderr, "spyglass top: “%s” is not a process id (a positive number)\n", o.pid_text);
       top_options_clear (&o);

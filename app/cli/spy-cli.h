@@ -37,9 +37,6 @@ GPtrArray  *spy_cli_read_stacks  (SpyStackWalker  *walker,
 int         spy_cli_exit_code    (const GError    *error);
 /* Path of the bundled demo workload, or NULL. */
 char       *spy_cli_find_demo    (void);
-/* "123" → 123; FALSE for anything but a positive pid. */
-gboolean    spy_cli_parse_pid    (const char      *text,
-                                  GPid            *pid);
 
 /* A target given as -p PID or as a command to start (after "--"). */
 typedef struct {
@@ -63,7 +60,8 @@ gboolean    spy_cli_target_init  (SpyCliTarget    *target,
 gboolean    spy_cli_target_start (SpyCliTarget    *target,
                                   SpySampler      *sampler,
                                   GError         **error);
-/* Ends a child we started (SIGINT, then SIGKILL), leaves others alone. */
+/* Ends a child we started (SIGINT, SIGTERM, then SIGKILL), leaves a
+ * process we only attached to alone. */
 void        spy_cli_target_clear (SpyCliTarget    *target);
 
 G_END_DECLS

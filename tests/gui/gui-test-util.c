@@ -25,6 +25,26 @@ gui_test_wait_for (gboolean (*done) (gpointer),
   return done (data);
 }
 
+void
+gui_test_wait_frames (GtkWidget *widget,
+                      int        n_frames)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 target;
+
+  g_assert_nonnull (clock);
+  target = gdk_frame_clock_get_frame_counter (clock) + n_frames;
+  /* Ask for frames: an idle window draws none. */
+  while (gdk_frame_clock_get_frame_counter (clock) < target && g_get_monotonic_time () < end)
+    {
+      gtk_widget_queue_draw (widget);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_cmpint (gdk_frame_clock_get_frame_counter (clock), >=, target);
+}
+
 static gboolean
 never (gpointer data)
 {
@@ -156,6 +176,28 @@ gui_test_type (const char *text)
 }
 
 void
+gui_test_type_then_key (const char *text,
+                        const char *key)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+
+  /* One xdotool key command: the key follows the text as quickly as
+   * typing goes. (xdotool type takes every word after it as text.) */
+  g_ptr_array_add (args, g_strdup ("key"));
+  g_ptr_array_add (args, g_strdup ("--delay"));
+  g_ptr_array_add (args, g_strdup ("20"));
+  g_ptr_array_add (args, g_strdup ("--clearmodifiers"));
+  for (const char *c = text; *c != '\0'; c++)
+    {
+      g_assert_true (g_ascii_isalnum (*c));  /* a character that is its own key name */
+      g_ptr_array_add (args, g_strndup (c, 1));
+    }
+  g_ptr_array_add (args, g_strdup (key));
+  g_ptr_array_add (args, NULL);
+  xdotool ((const char * const *) args->pdata);
+}
+
+void
 gui_test_click (GtkWidget *widget,
                 double     x,
                 double     y,
@@ -171,9 +213,10 @@ gui_test_click (GtkWidget *widget,
   g_autofree char *srepeat = g_strdup_printf ("%d", count);
 
   /* A window or popover just shown takes clicks once the X server has
-   * mapped it, a moment after GTK calls it mapped. */
+   * mapped it and GTK has drawn a frame of it where it is now. */
   GUI_TEST_WAIT_UNTIL (gdk_surface_get_mapped (gtk_native_get_surface (native)), 5.0);
-  gui_test_settle (0.2);
+  g_assert_true (gdk_surface_get_mapped (gtk_native_get_surface (native)));
+  gui_test_wait_frames (widget, 2);
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
   gtk_native_get_surface_transform (native, &dx, &dy);
   sx = g_strdup_printf ("%d", (int) (out.x + dx));

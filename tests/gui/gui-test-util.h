@@ -23,6 +23,10 @@ gboolean   gui_test_wait_for        (gboolean (*done) (gpointer),
       }                                                                       \
   } G_STMT_END
 
+/* Runs the main loop until @widget's window has drawn @n_frames more
+ * frames: what was laid out before is on the screen. */
+void       gui_test_wait_frames     (GtkWidget *widget,
+                                     int        n_frames);
 /* Runs the main loop for @seconds. */
 void       gui_test_settle          (double     seconds);
 /* Saves the top left @width × @height of the (Xvfb) screen as @name in
@@ -44,6 +48,10 @@ void       gui_test_focus_window    (GtkWindow  *window);
 void       gui_test_keys            (const char *keys);
 /* Types @text as key presses. */
 void       gui_test_type            (const char *text);
+/* Types @text (letters and digits) and presses @key (an xdotool key
+ * name) 20 ms after it. */
+void       gui_test_type_then_key   (const char *text,
+                                     const char *key);
 /* Clicks mouse @button (1 left, 3 right) at @x, @y in @widget's coordinates;
  * @count 2 is a double click. */
 void       gui_test_click           (GtkWidget  *widget,

@@ -202,6 +202,20 @@ selected_row_offset (Fixture *fixture)
          gtk_adjustment_get_value (adjustment);
 }
 
+/* Frames until the scroll position holds still over two of them. */
+static void
+wait_still (Fixture *fixture)
+{
+  double before;
+
+  do
+    {
+      before = gtk_adjustment_get_value (vadjustment (fixture));
+      gui_test_wait_frames (GTK_WIDGET (fixture->picker), 2);
+    }
+  while (gtk_adjustment_get_value (vadjustment (fixture)) != before);
+}
+
 static gboolean
 middle_selected_and_scrolled (gpointer data)
 {
@@ -224,11 +238,11 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
 
   g_object_set (fixture->picker, "python-only", FALSE, NULL);
   g_assert_true (gui_test_wait_for (sleepers_listed, fixture, 3));
-  gui_test_settle (0.5);
   /* The list scrolls to a row only once it is laid out: on a slow machine
-   * (a sanitizer build) that takes longer, so select until it has. */
+   * (a sanitizer build) that takes longer, so select until it has; then
+   * frames until the scroll and layout have come to rest. */
   g_assert_true (gui_test_wait_for (middle_selected_and_scrolled, fixture, 5));
-  gui_test_settle (0.5);  /* let the scroll and layout come to rest */
+  wait_still (fixture);
   selected = gtk_single_selection_get_selected_item (selection);
   g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment (fixture)), >, 0);
   offset = selected_row_offset (fixture);
@@ -236,8 +250,12 @@ test_refresh_keeps_selection_and_scroll (Fixture       *fixture,
 
   for (guint i = 0; i < 2; i++)
     {
+      guint scans = spy_process_picker_get_n_scans (fixture->picker);
+
       spy_process_picker_refresh (fixture->picker);
-      gui_test_settle (1.0);
+      GUI_TEST_WAIT_UNTIL (spy_process_picker_get_n_scans (fixture->picker) > scans, 10.0);
+      g_assert_cmpuint (spy_process_picker_get_n_scans (fixture->picker), >, scans);
+      wait_still (fixture);
     }
   g_assert_cmpint (spy_process_picker_get_selected_pid (fixture->picker), ==, middle);
   g_assert_true (gtk_single_selection_get_selected_item (selection) == selected);
@@ -308,7 +326,6 @@ test_launch_command (Fixture       *fixture,
   g_assert_false (gtk_widget_get_sensitive (launch));
   gtk_editable_set_text (GTK_EDITABLE (entry), "python3 'my app.py' --port 8000");
   g_assert_true (gtk_widget_get_sensitive (launch));
-  gui_test_settle (0.3);
   gui_test_screenshot ("process-picker-launch.png", 1280, 800);
 
   g_signal_connect (fixture->picker, "command-activated", G_CALLBACK (on_command_activated), &argv);
@@ -318,7 +335,7 @@ test_launch_command (Fixture       *fixture,
   g_assert_cmpstr (argv[0], ==, "python3");
   g_assert_cmpstr (argv[1], ==, "my app.py");
   g_assert_cmpstr (argv[3], ==, "8000");
-  gui_test_settle (0.1);
+  GUI_TEST_WAIT_UNTIL (find_launch_dialog () == NULL, 5.0);
   g_assert_null (find_launch_dialog ());
 }
 

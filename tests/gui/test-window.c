@@ -8,9 +8,12 @@
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <unistd.h>
+#include <utime.h>
 
 #include "spy-format.h"
 #include "spy-process-list.h"
+#include "spy-recovery.h"
 #include "spy-target.h"
 #include "spy-top-row.h"
 #include "spy-window.h"
@@ -37,6 +40,18 @@ can_run (gboolean real_input)
   return TRUE;
 }
 
+
+/* A process for a test, that dies with the test however the test ends
+ * (spy_spawn_command asks the kernel for that). */
+static GSubprocess *
+start_child (const char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *child = spy_spawn_command (argv, &error);
+
+  g_assert_no_error (error);
+  return child;
+}
 
 static SpyProfile *
 make_profile (void)
@@ -66,7 +81,9 @@ new_window (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  gui_test_settle (0.3);
+  GUI_TEST_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5.0);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  gui_test_wait_frames (GTK_WIDGET (window), 2);
   return window;
 }
 
@@ -93,6 +110,63 @@ first_is (SpyWindow  *window,
   return g_strcmp0 (first, function) == 0;
 }
 
+static guint
+n_samples (SpyWindow *window)
+{
+  SpyProfile *profile = spy_profile_view_get_profile (spy_window_get_profile_view (window));
+
+  return profile ? spy_profile_get_n_samples (profile) : 0;
+}
+
+/* The window shows at least @n samples. */
+static void
+wait_samples (SpyWindow *window,
+              guint      n)
+{
+  GUI_TEST_WAIT_UNTIL (n_samples (window) >= n, 20.0);
+  g_assert_cmpuint (n_samples (window), >=, n);
+}
+
+static guint64
+first_own (SpyWindow *window)
+{
+  GListModel *rows = spy_top_view_get_model (spy_profile_view_get_top_view (spy_window_get_profile_view (window)));
+  g_autoptr(SpyTopRow) row = g_list_model_get_n_items (rows) > 0 ? g_list_model_get_item (rows, 0) : NULL;
+
+  return row ? spy_top_row_get_own (row) : 0;
+}
+
+/* @n live refreshes of the table, seen as its first row's count moving. */
+static void
+wait_refreshes (SpyWindow *window,
+                int        n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      guint64 before = first_own (window);
+
+      GUI_TEST_WAIT_UNTIL (first_own (window) != before, 10.0);
+      g_assert_cmpuint (first_own (window), !=, before);
+    }
+}
+
+/* A file chooser is up, drawn, and has the keyboard (given to it as a
+ * window manager would). */
+static GtkWidget *
+wait_for_file_dialog (void)
+{
+  GtkWidget *dialog;
+
+  GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL &&
+                       gdk_surface_get_mapped (gtk_native_get_surface (GTK_NATIVE (dialog))), 5.0);
+  g_assert_nonnull (dialog);
+  gui_test_wait_frames (dialog, 2);
+  gui_test_focus_window (GTK_WINDOW (dialog));
+  GUI_TEST_WAIT_UNTIL (gtk_window_is_active (GTK_WINDOW (dialog)), 5.0);
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (dialog)));
+  return dialog;
+}
+
 static void
 test_open_profile (void)
 {
@@ -107,7 +181,7 @@ test_open_profile (void)
   window = new_window ();
   g_assert_true (spy_window_open_file (window, file, &error));
   g_assert_no_error (error);
-  gui_test_settle (0.3);
+  GUI_TEST_WAIT_UNTIL (first_is (window, "parse_json"), 5.0);
   first = first_function (window);
   g_assert_cmpstr (first, ==, "parse_json");
   g_assert_null (spy_window_get_error_message (window));
@@ -116,7 +190,8 @@ test_open_profile (void)
 
   /* Search narrows the table. */
   spy_profile_view_set_search (spy_window_get_profile_view (window), "render");
-  gui_test_settle (0.3);
+  GUI_TEST_WAIT_UNTIL (g_list_model_get_n_items (spy_top_view_get_model (
+    spy_profile_view_get_top_view (spy_window_get_profile_view (window)))) == 1, 5.0);
   g_assert_cmpuint (g_list_model_get_n_items (spy_top_view_get_model (
     spy_profile_view_get_top_view (spy_window_get_profile_view (window)))), ==, 1);
   gui_test_screenshot ("window-search.png", 1280, 800);
@@ -139,7 +214,7 @@ test_table_updates_in_place (void)
   guint32 main_f, handle, render_f, log_f, thread = 0;
 
   spy_profile_view_set_profile (view, profile);
-  gui_test_settle (0.2);
+  GUI_TEST_WAIT_UNTIL (g_list_model_get_n_items (rows) == 4, 5.0);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 4);
   parse = g_list_model_get_item (rows, 0);
   render = g_list_model_get_item (rows, 1);
@@ -157,7 +232,7 @@ test_table_updates_in_place (void)
   spy_profile_add_samples (profile, 3000, thread,
                            spy_profile_intern_frames (profile, (guint32[]) { main_f, handle, log_f }, 3), 0, 10);
   spy_profile_view_refresh (view);
-  gui_test_settle (0.2);
+  GUI_TEST_WAIT_UNTIL (g_list_model_get_n_items (rows) == 5, 5.0);
 
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5);
   first = g_list_model_get_item (rows, 0);
@@ -184,7 +259,6 @@ test_open_corrupt (void)
   g_assert_nonnull (error);
   g_assert_nonnull (spy_window_get_error_message (window));
   g_assert_nonnull (strstr (spy_window_get_error_message (window), "corrupt.spyprof"));
-  gui_test_settle (0.3);
   gui_test_screenshot ("window-corrupt-file.png", 1280, 800);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -213,16 +287,15 @@ test_record_save_reopen (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(SpyProfile) reloaded = NULL;
   g_autofree char *why = NULL;
+  g_autofree char *recovery = NULL;
   RecordState state;
   SpyWindow *window, *second;
   GPid pid;
 
   if (!can_run (FALSE))
     return;
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, PYTHON, workload, NULL);
-  g_assert_no_error (error);
+  child = start_child ((const char *[]) { PYTHON, workload, NULL });
   pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (child), NULL, 10);
-  gui_test_settle (0.5);
 
   window = new_window ();
   state.window = window;
@@ -235,14 +308,23 @@ test_record_save_reopen (void)
   g_assert_null (spy_window_get_error_message (window));
   GUI_TEST_WAIT_UNTIL (first_is (window, "hot"), 4.0);
   g_assert_cmpstr (first_function (window), ==, "hot");
-  gui_test_settle (2.0);
+  /* Two seconds' worth, for the screenshot. */
+  wait_samples (window, 200);
   gui_test_screenshot ("window-recording.png", 1280, 800);
   spy_window_stop (window);
   g_assert_true (spy_window_get_unsaved (window));
+  /* Stopped: the unsaved recording is on disk, in case we are killed. */
+  recovery = g_strdup (spy_window_get_recovery_path (window));
+  g_assert_nonnull (recovery);
+  GUI_TEST_WAIT_UNTIL (g_file_test (recovery, G_FILE_TEST_EXISTS), 10.0);
+  g_assert_true (g_file_test (recovery, G_FILE_TEST_EXISTS));
 
   g_assert_true (spy_window_save_to (window, saved_file, &error));
   g_assert_no_error (error);
   g_assert_false (spy_window_get_unsaved (window));
+  /* Saved: nothing left to recover. */
+  g_assert_false (g_file_test (recovery, G_FILE_TEST_EXISTS));
+  g_assert_null (spy_window_get_recovery_path (window));
 
   second = new_window ();
   g_assert_true (spy_window_open_file (second, saved_file, &error));
@@ -301,11 +383,21 @@ typedef struct {
   char        *pid_text;
 } Walk;
 
-static gboolean
-pid_listed (gpointer data)
+/* The picker shows @pid (with no search typed). */
+static void
+count_down (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  Walk *walk = data;
-  GtkWidget *view = gui_test_find_descendant (GTK_WIDGET (spy_window_get_picker (walk->window)),
+  g_assert_true (spy_recovery_write_finish (result, NULL));
+  (*(int *) user_data)--;
+}
+
+static gboolean
+is_listed (SpyWindow *window,
+           GPid       pid)
+{
+  GtkWidget *view = gui_test_find_descendant (GTK_WIDGET (spy_window_get_picker (window)),
                                               GTK_TYPE_COLUMN_VIEW);
   GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (view)));
 
@@ -313,10 +405,18 @@ pid_listed (gpointer data)
     {
       g_autoptr(SpyProcessInfo) info = g_list_model_get_item (model, i);
 
-      if (spy_process_info_get_pid (info) == walk->pid)
+      if (spy_process_info_get_pid (info) == pid)
         return TRUE;
     }
   return FALSE;
+}
+
+static gboolean
+pid_listed (gpointer data)
+{
+  Walk *walk = data;
+
+  return is_listed (walk->window, walk->pid);
 }
 
 /* A walkthrough's start: the CPU workload running, a window listing it. */
@@ -325,10 +425,8 @@ walk_begin (Walk       *walk,
             const char *saved)
 {
   g_autofree char *workload = g_test_build_filename (G_TEST_DIST, "..", "python", "top_workload.py", NULL);
-  g_autoptr(GError) error = NULL;
 
-  walk->child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, PYTHON, workload, NULL);
-  g_assert_no_error (error);
+  walk->child = start_child ((const char *[]) { PYTHON, workload, NULL });
   walk->pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (walk->child), NULL, 10);
   walk->pid_text = g_strdup_printf ("%d", (int) walk->pid);
   walk->path = saved;
@@ -409,6 +507,8 @@ test_keyboard_only (void)
   SpyProfileView *view;
   SpyFlamegraph *flamegraph;
   GtkWidget *menu;
+  g_autoptr(GSubprocess) decoy = NULL;
+  GPid decoy_pid;
   Walk walk = { 0 };
 
   if (!can_run (TRUE))
@@ -416,17 +516,27 @@ test_keyboard_only (void)
   walk_begin (&walk, saved);
   view = spy_window_get_profile_view (walk.window);
   flamegraph = spy_profile_view_get_flamegraph (view);
+  /* A decoy, started after the workload, so listed above it (newest
+   * first), whose command line holds the workload's PID. */
+  decoy = start_child ((const char *[]) { PYTHON, "-c", "import time; time.sleep(120)", walk.pid_text, NULL });
+  decoy_pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (decoy), NULL, 10);
+  spy_process_picker_refresh (spy_window_get_picker (walk.window));
+  GUI_TEST_WAIT_UNTIL (is_listed (walk.window, decoy_pid), 5.0);
+  g_assert_true (is_listed (walk.window, decoy_pid));
   gui_test_focus_window (GTK_WINDOW (walk.window));
 
-  /* Typing goes to the picker's search; Enter records the match. */
-  gui_test_type (walk.pid_text);
-  gui_test_keys ("Return");
+  /* Typing goes to the picker's search; Enter, pressed at once (before
+   * GtkSearchEntry says the text changed), records the process of that
+   * PID, not the decoy that merely mentions it. */
+  gui_test_type_then_key (walk.pid_text, "Return");
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_sampler (view) != NULL, 5.0);
   g_assert_nonnull (spy_profile_view_get_sampler (view));
   g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
+  g_subprocess_force_exit (decoy);
   GUI_TEST_WAIT_UNTIL (first_is (walk.window, "hot"), 4.0);
   g_assert_cmpstr (first_function (walk.window), ==, "hot");
-  gui_test_settle (1.0);
+  /* Enough samples that the widest path is hot's. */
+  wait_samples (walk.window, 100);
 
   /* The flamegraph has the focus; Up climbs from the root towards the
    * leaves along the widest frames; Return zooms; Escape zooms out. */
@@ -455,7 +565,7 @@ test_keyboard_only (void)
    * (F, its mnemonic), A to Z; the same item again reverses. */
   g_assert_true (tab_to (GTK_WIDGET (spy_profile_view_get_top_view (view))));
   /* Live refreshes (every 500 ms) leave the focus where it is. */
-  gui_test_settle (1.2);
+  wait_refreshes (walk.window, 2);
   g_assert_true (gtk_widget_is_ancestor (gui_test_focus (GTK_WIDGET (view)),
                                          GTK_WIDGET (spy_profile_view_get_top_view (view))));
   menu = gui_test_find_descendant (GTK_WIDGET (spy_profile_view_get_top_view (view)), GTK_TYPE_POPOVER_MENU);
@@ -473,8 +583,13 @@ test_keyboard_only (void)
   gui_test_keys ("f");
   GUI_TEST_WAIT_UNTIL (first_is (walk.window, "main") && !gtk_widget_get_mapped (menu), 5.0);
   g_assert_cmpstr (first_function (walk.window), ==, "main");
-  /* The menu's keyboard grab ends a moment after it is hidden. */
-  gui_test_settle (0.3);
+  /* The menu's keyboard grab ends as it is hidden and the focus is back
+   * in the table: then keys reach the window again. */
+  GUI_TEST_WAIT_UNTIL (gtk_widget_is_ancestor (gui_test_focus (GTK_WIDGET (view)),
+                                               GTK_WIDGET (spy_profile_view_get_top_view (view))), 5.0);
+  g_assert_true (gtk_widget_is_ancestor (gui_test_focus (GTK_WIDGET (view)),
+                                         GTK_WIDGET (spy_profile_view_get_top_view (view))));
+  gui_test_wait_frames (GTK_WIDGET (walk.window), 2);
 
   /* Ctrl+R stops; Ctrl+S asks where, the path is typed, Return saves. */
   gui_test_keys ("ctrl+r");
@@ -482,7 +597,7 @@ test_keyboard_only (void)
   g_assert_false (spy_sampler_get_running (spy_profile_view_get_sampler (view)));
   recorded = g_object_ref (spy_profile_view_get_profile (view));
   gui_test_keys ("ctrl+s");
-  gui_test_settle (0.5);
+  wait_for_file_dialog ();
   gui_test_screenshot ("keyboard-save-dialog.png", 1280, 800);
   gui_test_keys ("ctrl+a");
   gui_test_type (saved);
@@ -500,7 +615,7 @@ test_keyboard_only (void)
   walk.window = new_window ();
   gui_test_focus_window (GTK_WINDOW (walk.window));
   gui_test_keys ("ctrl+o");
-  gui_test_settle (0.5);
+  wait_for_file_dialog ();
   gui_test_type (saved);
   gui_test_keys ("Return");
   g_assert_true (gui_test_wait_for (opened, &walk, 5.0));
@@ -578,7 +693,6 @@ test_mouse_only (void)
   walk_begin (&walk, saved);
   view = spy_window_get_profile_view (walk.window);
   flamegraph = spy_profile_view_get_flamegraph (view);
-  gui_test_settle (0.3);
 
   /* Double-click the process's row (its PID cell). */
   widget = gui_test_find (GTK_WIDGET (spy_window_get_picker (walk.window)), GTK_TYPE_LABEL, "label", walk.pid_text);
@@ -589,7 +703,7 @@ test_mouse_only (void)
   g_assert_cmpint (spy_sampler_get_pid (spy_profile_view_get_sampler (view)), ==, walk.pid);
   GUI_TEST_WAIT_UNTIL (first_is (walk.window, "hot"), 4.0);
   g_assert_cmpstr (first_function (walk.window), ==, "hot");
-  gui_test_settle (1.0);
+  wait_samples (walk.window, 100);
 
   /* Click the hot frame: zoomed; click the "main" breadcrumb (all,
    * <module>, main, hot): zoomed out to it. */
@@ -597,7 +711,8 @@ test_mouse_only (void)
   click_area (GTK_WIDGET (flamegraph), &area, 1);
   GUI_TEST_WAIT_UNTIL (g_str_equal (zoomed_function (walk.window), "hot"), 5.0);
   g_assert_cmpstr (zoomed_function (walk.window), ==, "hot");
-  gui_test_settle (0.5);
+  GUI_TEST_WAIT_UNTIL (!spy_flamegraph_get_animating (flamegraph), 5.0);
+  g_assert_false (spy_flamegraph_get_animating (flamegraph));
   gui_test_screenshot ("mouse-zoomed.png", 1280, 800);
   g_assert_true (spy_flamegraph_get_crumb_area (flamegraph, 2, &area));
   click_area (GTK_WIDGET (flamegraph), &area, 1);
@@ -628,7 +743,6 @@ test_mouse_only (void)
   gui_test_click_center (gui_test_find (GTK_WIDGET (walk.window), GTK_TYPE_BUTTON, "label", "_Save"), 1);
   GUI_TEST_WAIT_UNTIL ((dialog = gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL, 5.0);
   g_assert_nonnull (dialog);
-  gui_test_settle (0.5);
   gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Save"), 1);
   g_assert_true (gui_test_wait_for (file_exists, &walk, 5.0));
   GUI_TEST_WAIT_UNTIL (!spy_window_get_unsaved (walk.window), 5.0);
@@ -650,7 +764,6 @@ test_mouse_only (void)
   gui_test_click_center (widget, 1);
   GUI_TEST_WAIT_UNTIL ((widget = gui_test_find (GTK_WIDGET (walk.window), g_type_from_name ("GtkModelButton"), "text", "profile.spyprof")) != NULL, 5.0);
   g_assert_nonnull (widget);
-  gui_test_settle (0.5);
   gui_test_screenshot ("mouse-open-recent.png", 1280, 800);
   gui_test_click_center (widget, 1);
   g_assert_true (gui_test_wait_for (opened, &walk, 5.0));
@@ -780,7 +893,7 @@ test_unsaved_close_asks (void)
   gui_test_screenshot ("window-unsaved-close.png", 1280, 800);
   gui_test_click_center (gui_test_find (dialog, GTK_TYPE_BUTTON, "label", "_Cancel"), 1);
   GUI_TEST_WAIT_UNTIL (gui_test_find_toplevel (GTK_TYPE_MESSAGE_DIALOG) == NULL, 5.0);
-  gui_test_settle (0.3);
+  g_assert_null (gui_test_find_toplevel (GTK_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (window);
   g_assert_true (spy_window_get_unsaved (window));
 
@@ -849,6 +962,163 @@ test_drop_file (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- recovery ------------------------------------------------------------ */
+
+/* A recording a killed Spyglass left: @name in the recovery folder. */
+static char *
+leave_recording (const char *name,
+                 SpyProfile *profile)
+{
+  g_autofree char *dir = spy_recovery_get_dir ();
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (spy_profile_save (profile, path, SPY_FORMAT_SPYPROF, NULL, NULL));
+  return path;
+}
+
+static void
+set_age (const char *path,
+         gint64      seconds)
+{
+  struct utimbuf times;
+
+  times.actime = times.modtime = (time_t) (g_get_real_time () / G_USEC_PER_SEC - seconds);
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+}
+
+static void
+empty_recovery_folder (void)
+{
+  g_autofree char *dir = spy_recovery_get_dir ();
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+}
+
+/* At start, the window offers what a killed Spyglass left, newest first:
+ * a click on Open Recording shows it as an unsaved recording of this
+ * window (kept under the window's own name), a click on Discard deletes
+ * the next; then the banner goes. */
+static void
+test_recovery_offer (void)
+{
+  g_autoptr(SpyProfile) older = make_profile ();
+  g_autoptr(SpyProfile) newer = make_profile ();
+  g_autofree char *older_path = NULL, *newer_path = NULL, *own = NULL, *why = NULL;
+  SpyProfileView *view;
+  SpyWindow *window;
+
+  if (!can_run (TRUE))
+    return;
+  empty_recovery_folder ();
+  spy_profile_add_samples (newer, 2000, 0, 0, 0, 7);
+  older_path = leave_recording ("recording-999999998-1-0.spyprof", older);
+  set_age (older_path, 60);
+  newer_path = leave_recording ("recording-999999999-1-0.spyprof", newer);
+
+  window = new_window ();
+  view = spy_window_get_profile_view (window);
+  spy_window_offer_recovery (window);
+  g_assert_true (spy_window_get_offering_recovery (window));
+  GUI_TEST_WAIT_UNTIL (gui_test_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "label", "Open _Recording") != NULL, 5.0);
+  gui_test_screenshot ("window-recovery-offer.png", 1280, 800);
+
+  gui_test_click_center (gui_test_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "label", "Open _Recording"), 1);
+  GUI_TEST_WAIT_UNTIL (spy_profile_view_get_profile (view) != NULL, 5.0);
+  g_assert_nonnull (spy_profile_view_get_profile (view));
+  if (!spy_profile_equal (newer, spy_profile_view_get_profile (view), &why))
+    g_error ("the recovered profile differs: %s", why);
+  g_assert_true (spy_window_get_unsaved (window));
+  g_assert_false (g_file_test (newer_path, G_FILE_TEST_EXISTS));
+  own = g_strdup (spy_window_get_recovery_path (window));
+  g_assert_nonnull (own);
+  g_assert_true (g_file_test (own, G_FILE_TEST_EXISTS));
+  /* The older one is offered next. */
+  g_assert_true (spy_window_get_offering_recovery (window));
+  gui_test_screenshot ("window-recovered.png", 1280, 800);
+
+  gui_test_click_center (gui_test_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "label", "_Discard"), 1);
+  GUI_TEST_WAIT_UNTIL (!spy_window_get_offering_recovery (window), 5.0);
+  g_assert_false (spy_window_get_offering_recovery (window));
+  g_assert_false (g_file_test (older_path, G_FILE_TEST_EXISTS));
+  g_assert_true (spy_profile_equal (newer, spy_profile_view_get_profile (view), NULL));
+
+  /* Closing the window throws its recording away (Close Without Saving). */
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_false (g_file_test (own, G_FILE_TEST_EXISTS));
+}
+
+/* The folder stays bounded: a week old, half-written and over-the-limit
+ * files go; a running instance's files stay and are not offered; a
+ * recording too large for the folder is not kept, with an error; of two
+ * writes, the later one's profile stays. */
+static void
+test_recovery_folder_bounded (void)
+{
+  g_autoptr(SpyProfile) profile = make_profile ();
+  g_autoptr(SpyProfile) larger = make_profile ();
+  g_autofree char *old = NULL, *half = NULL, *ours = NULL, *oldest = NULL, *newest = NULL;
+  g_autofree char *ours_name = g_strdup_printf ("recording-%d-1-0.spyprof", (int) getpid ());
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(SpyRecovery) recovery = NULL;
+  g_autoptr(SpyProfile) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st_ours, st_newest;
+  int pending = 2;
+
+  empty_recovery_folder ();
+  old = leave_recording ("recording-999999990-1-0.spyprof", profile);
+  set_age (old, 8 * 24 * 3600);
+  half = leave_recording ("recording-999999991-1-0.spyprof.X1Y2Z3", profile);
+  ours = leave_recording (ours_name, profile);
+  oldest = leave_recording ("recording-999999992-1-0.spyprof", profile);
+  set_age (oldest, 120);
+  newest = leave_recording ("recording-999999993-1-0.spyprof", profile);
+  g_assert_cmpint (g_stat (ours, &st_ours), ==, 0);
+  g_assert_cmpint (g_stat (newest, &st_newest), ==, 0);
+
+  /* Room for ours and the newest only. */
+  left = spy_recovery_find_left (st_ours.st_size + st_newest.st_size + 10);
+  g_assert_cmpuint (left->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (left, 0), ==, newest);
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (half, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (oldest, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (ours, G_FILE_TEST_EXISTS));
+
+  /* Too large for what is left of the limit: not kept. */
+  recovery = spy_recovery_new (st_ours.st_size + st_newest.st_size + 10);
+  g_assert_false (spy_recovery_write (recovery, profile, &error));
+  g_assert_error (error, SPY_RECOVERY_ERROR, SPY_RECOVERY_ERROR_TOO_LARGE);
+  g_assert_false (g_file_test (spy_recovery_get_path (recovery), G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_clear_pointer (&recovery, spy_recovery_unref);
+
+  /* Two writes on threads: the later profile stays. */
+  empty_recovery_folder ();
+  spy_profile_add_samples (larger, 5000, 0, 0, 0, 1000);
+  recovery = spy_recovery_new (G_MAXUINT64);
+  spy_recovery_write_async (recovery, profile, count_down, &pending);
+  spy_recovery_write_async (recovery, larger, count_down, &pending);
+  GUI_TEST_WAIT_UNTIL (pending == 0, 10.0);
+  g_assert_cmpint (pending, ==, 0);
+  reloaded = spy_profile_load (spy_recovery_get_path (recovery), &error);
+  g_assert_no_error (error);
+  g_assert_true (spy_profile_equal (larger, reloaded, NULL));
+  spy_recovery_discard (recovery);
+  g_assert_false (g_file_test (spy_recovery_get_path (recovery), G_FILE_TEST_EXISTS));
+  /* Written after the discard: nothing. */
+  g_assert_true (spy_recovery_write (recovery, profile, NULL));
+  g_assert_false (g_file_test (spy_recovery_get_path (recovery), G_FILE_TEST_EXISTS));
+}
+
 /* ---- screenshots --------------------------------------------------------- */
 
 /* The demo recorded live, at 1280×800 (the README's and the AppStream
@@ -874,15 +1144,14 @@ test_screenshots (void)
   GUI_TEST_WAIT_UNTIL (spy_profile_view_get_profile (view) != NULL &&
                        spy_profile_get_n_samples (spy_profile_view_get_profile (view)) > 300, 20.0);
   g_assert_cmpuint (spy_profile_get_n_samples (spy_profile_view_get_profile (view)), >, 300);
-  gui_test_settle (1.0);
   gui_test_screenshot ("spyglass-main.png", 1280, 800);
 
   /* 800×600: the flamegraph and the table each keep a fair share. */
-  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
-  GUI_TEST_WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 800, 10.0);
-  gui_test_settle (1.0);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
   paned = gui_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_PANED);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  GUI_TEST_WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 800 && gtk_widget_get_height (paned) < 600, 10.0);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 800);
+  gui_test_wait_frames (GTK_WIDGET (window), 2);
   height = gtk_widget_get_height (paned);
   g_test_message ("800×600: split %d of %d px", gtk_paned_get_position (GTK_PANED (paned)), height);
   g_assert_cmpint (gtk_paned_get_position (GTK_PANED (paned)), >, height / 3);
@@ -908,7 +1177,11 @@ main (int    argc,
   {
     g_autofree char *data_home = g_build_filename (tmp_dir, "data", NULL);
 
+    g_autofree char *cache_home = g_build_filename (tmp_dir, "cache", NULL);
+
     g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+    /* Recovery files: our own folder, before GLib reads the variable. */
+    g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   }
   g_set_application_name ("Spyglass");
   if (!gtk_init_check ())
@@ -928,6 +1201,8 @@ main (int    argc,
   g_test_add_func ("/window/launch-and-dump-stacks", test_launch_and_dump_stacks);
   g_test_add_func ("/window/unsaved-close-asks", test_unsaved_close_asks);
   g_test_add_func ("/window/drop-file", test_drop_file);
+  g_test_add_func ("/window/recovery-offer-open-and-discard", test_recovery_offer);
+  g_test_add_func ("/window/recovery-folder-bounded", test_recovery_folder_bounded);
   g_test_add_func ("/window/screenshots", test_screenshots);
   status = g_test_run ();
   return status;
