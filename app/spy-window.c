@@ -241,6 +241,28 @@ compare_recent (gconstpointer a,
   return g_date_time_compare (gtk_recent_info_get_modified (info_b), gtk_recent_info_get_modified (info_a));
 }
 
+/* @menu lists the first MAX_RECENT of @ours already, in their order. */
+static gboolean
+recent_menu_shows (GMenu     *menu,
+                   GPtrArray *ours)
+{
+  guint n = MIN (ours->len, MAX_RECENT);
+
+  if (n == 0 || (guint) g_menu_model_get_n_items (G_MENU_MODEL (menu)) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) target = g_menu_model_get_item_attribute_value (G_MENU_MODEL (menu), i,
+                                                                          G_MENU_ATTRIBUTE_TARGET,
+                                                                          G_VARIANT_TYPE_STRING);
+
+      if (target == NULL ||
+          g_strcmp0 (g_variant_get_string (target, NULL), gtk_recent_info_get_uri (g_ptr_array_index (ours, i))) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Open Recent: the last profiles Spyglass opened or saved that still exist. */
 static void
 update_recent_menu (SpyWindow *self)
@@ -249,12 +271,19 @@ update_recent_menu (SpyWindow *self)
   g_autoptr(GPtrArray) ours = g_ptr_array_new ();
   const char *app_name = g_get_application_name ();
 
-  g_menu_remove_all (self->recent_menu);
   for (GList *l = items; l != NULL; l = l->next)
     if (app_name != NULL && gtk_recent_info_has_application (l->data, app_name) &&
         gtk_recent_info_is_local (l->data) && gtk_recent_info_exists (l->data))
       g_ptr_array_add (ours, l->data);
   g_ptr_array_sort (ours, compare_recent);
+  /* The recent files change often without a change to ours: a menu built
+   * again under an open popover moves its items under the pointer. */
+  if (recent_menu_shows (self->recent_menu, ours))
+    {
+      g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+      return;
+    }
+  g_menu_remove_all (self->recent_menu);
   for (guint i = 0; i < MIN (ours->len, MAX_RECENT); i++)
     {
       GtkRecentInfo *info = g_ptr_array_index (ours, i);

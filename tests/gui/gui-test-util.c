@@ -6,6 +6,8 @@
 
 #include "gui-test-util.h"
 
+#include <string.h>
+
 #ifdef GDK_WINDOWING_X11
 #include <gdk/x11/gdkx.h>
 #endif
@@ -43,6 +45,17 @@ gui_test_wait_frames (GtkWidget *widget,
       g_usleep (1000);
     }
   g_assert_cmpint (gdk_frame_clock_get_frame_counter (clock), >=, target);
+}
+
+void
+gui_test_take_events (void)
+{
+  /* xdotool has ended, so the X server has handled its fake input; a
+   * round trip brings us every event the server made of it, then the main
+   * loop dispatches them. */
+  gdk_display_sync (gdk_display_get_default ());
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
 }
 
 static gboolean
@@ -128,7 +141,7 @@ xdotool (const char * const *args)
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("xdotool %s failed: %s", args[0], err);
-  gui_test_settle (0.15);
+  gui_test_take_events ();
 }
 
 #ifdef GDK_WINDOWING_X11
@@ -197,6 +210,54 @@ gui_test_type_then_key (const char *text,
   xdotool ((const char * const *) args->pdata);
 }
 
+/* @widget is on a stack page that is still sliding or fading in. */
+static gboolean
+in_transition (GtkWidget *widget)
+{
+  for (GtkWidget *w = widget; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_STACK (w) && gtk_stack_get_transition_running (GTK_STACK (w)))
+      return TRUE;
+  return FALSE;
+}
+
+/* Where @widget is drawn: its surface's size and its place in it. */
+static void
+placement (GtkWidget *widget,
+           double     where[4])
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  graphene_point_t origin = GRAPHENE_POINT_INIT (0, 0), out = GRAPHENE_POINT_INIT (-1, -1);
+
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (native), &origin, &out))
+    out.x = out.y = -1;
+  where[0] = gdk_surface_get_width (surface);
+  where[1] = gdk_surface_get_height (surface);
+  where[2] = out.x;
+  where[3] = out.y;
+}
+
+/* Frames until @widget's surface (a popover that grows for a submenu, say)
+ * and its place in it hold still: the X window then matches the layout. */
+static void
+wait_in_place (GtkWidget *widget)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  double before[4], after[4];
+  int still = 0;
+
+  placement (widget, before);
+  while (still < 2 && g_get_monotonic_time () < end)
+    {
+      gui_test_take_events ();
+      gui_test_wait_frames (widget, 2);
+      placement (widget, after);
+      still = memcmp (before, after, sizeof before) == 0 ? still + 1 : 0;
+      memcpy (before, after, sizeof before);
+    }
+  g_assert_cmpint (still, ==, 2);
+}
+
 void
 gui_test_click (GtkWidget *widget,
                 double     x,
@@ -213,10 +274,12 @@ gui_test_click (GtkWidget *widget,
   g_autofree char *srepeat = g_strdup_printf ("%d", count);
 
   /* A window or popover just shown takes clicks once the X server has
-   * mapped it and GTK has drawn a frame of it where it is now. */
-  GUI_TEST_WAIT_UNTIL (gdk_surface_get_mapped (gtk_native_get_surface (native)), 5.0);
+   * mapped it, a page sliding in (a submenu) once it is in place, and
+   * both once GTK has drawn a frame of them where they are now. */
+  GUI_TEST_WAIT_UNTIL (gdk_surface_get_mapped (gtk_native_get_surface (native)) && !in_transition (widget), 5.0);
   g_assert_true (gdk_surface_get_mapped (gtk_native_get_surface (native)));
-  gui_test_wait_frames (widget, 2);
+  g_assert_false (in_transition (widget));
+  wait_in_place (widget);
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
   gtk_native_get_surface_transform (native, &dx, &dy);
   sx = g_strdup_printf ("%d", (int) (out.x + dx));

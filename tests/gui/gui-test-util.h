@@ -41,6 +41,9 @@ GtkWidget *gui_test_find_descendant (GtkWidget  *widget,
 /* Real input: xdotool sends X events (XTEST) as a keyboard and mouse would.
  * gui_test_have_xdotool() is FALSE where it, or an X11 display, is missing. */
 gboolean   gui_test_have_xdotool    (void);
+/* Dispatches the events the X server has sent for input made so far
+ * (each of the functions below ends with it). */
+void       gui_test_take_events     (void);
 /* Gives @window the X input focus. */
 void       gui_test_focus_window    (GtkWindow  *window);
 /* Presses @keys, xdotool's names separated by spaces ("ctrl+f Down Return"),
