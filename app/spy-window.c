@@ -178,6 +178,31 @@ begin_recovery (SpyWindow *self)
   self->recovery_source = g_timeout_add_seconds (MAX (interval, 1), on_recovery_timer, self);
 }
 
+static void
+on_child_ended (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GApplication) app = user_data;
+
+  spy_spawn_end_finish (result, NULL);
+  if (app != NULL)
+    g_application_release (app);
+}
+
+/* SIGINT, then SIGTERM, then SIGKILL, without blocking; the app stays
+ * until the command is gone (and if it quits first, the kernel kills the
+ * command: spy_spawn_command). */
+static void
+end_child (SpyWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL)
+    g_application_hold (G_APPLICATION (app));
+  spy_spawn_end_async (self->child, on_child_ended, app ? g_object_ref (app) : NULL);
+}
+
 void
 spy_window_quit_now (SpyWindow *self)
 {
@@ -190,6 +215,10 @@ spy_window_quit_now (SpyWindow *self)
   self->keep_recovery = TRUE;
   g_clear_handle_id (&self->recovery_source, g_source_remove);
   spy_window_stop (self);
+  /* What we started ends while we write. */
+  if (self->child != NULL)
+    end_child (self);
+  g_clear_object (&self->child);
   profile = spy_profile_view_get_profile (self->profile_view);
   if (self->recovery == NULL || !self->unsaved || profile == NULL || spy_profile_get_n_samples (profile) == 0)
     return;
@@ -1016,31 +1045,6 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.show-picker", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
-}
-
-static void
-on_child_ended (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GApplication) app = user_data;
-
-  spy_spawn_end_finish (result, NULL);
-  if (app != NULL)
-    g_application_release (app);
-}
-
-/* SIGINT, then SIGTERM, then SIGKILL, without blocking; the app stays
- * until the command is gone (and if it quits first, the kernel kills the
- * command: spy_spawn_command). */
-static void
-end_child (SpyWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  if (app != NULL)
-    g_application_hold (G_APPLICATION (app));
-  spy_spawn_end_async (self->child, on_child_ended, app ? g_object_ref (app) : NULL);
 }
 
 static void

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-
 #include "spy-cli.h"
 
 /* How long a started command may take to become Python. */
