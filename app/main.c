@@ -29,7 +29,7 @@ print_usage (FILE *out)
            "               [-d SECONDS] [--idle] [--gil] [--subprocesses] [--function]\n"
            "               [--full-filenames]\n"
            "                      Live table of the functions the target spends its time in\n"
-           "  spyglass dump -p PID [--json] [--full-filenames]\n"
+           "  spyglass dump -p PID [--json] [--subprocesses] [--full-filenames]\n"
            "                      Print every thread's current Python stack\n"
            "  spyglass convert IN -o OUT [-f FORMAT]\n"
            "                      Convert between .spyprof, speedscope, collapsed and SVG\n"

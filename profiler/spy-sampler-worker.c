@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "spy-process-tree.h"
 #include "spy-sampler-worker.h"
 #include "spy-stack-walker.h"
 
@@ -141,7 +142,8 @@ process_new (SpyTarget *target)
 }
 
 SpyWorker *
-spy_worker_new (SpyTarget             *target,
+spy_worker_new (GPid                   root_pid,
+                SpyTarget             *target,
                 const SpyWorkerConfig *config,
                 SpyWorkerNotify        notify,
                 gpointer               owner)
@@ -157,9 +159,11 @@ spy_worker_new (SpyTarget             *target,
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   g_queue_init (&self->batches);
-  self->root_pid = spy_target_get_pid (target);
+  self->root_pid = root_pid;
   self->processes = g_ptr_array_new_with_free_func (process_free);
-  g_ptr_array_add (self->processes, process_new (target));
+  /* No target: a root that is not Python, whose descendants we follow. */
+  if (target != NULL)
+    g_ptr_array_add (self->processes, process_new (target));
   self->not_python = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->interned = spy_profile_new ();
   self->threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, thread_info_free);
@@ -510,55 +514,6 @@ sample_process (SpyWorker *self,
   return TRUE;
 }
 
-/* Parent pid of every process, for finding descendants. */
-static GHashTable *
-read_parents (void)
-{
-  GHashTable *parents = g_hash_table_new (g_direct_hash, g_direct_equal);
-  DIR *proc = opendir ("/proc");
-  struct dirent *entry;
-
-  if (proc == NULL)
-    return parents;
-  while ((entry = readdir (proc)) != NULL)
-    {
-      char path[300];
-      char buf[512];
-      FILE *file;
-      size_t n;
-      const char *paren;
-      int ppid;
-
-      if (!g_ascii_isdigit (entry->d_name[0]))
-        continue;
-      g_snprintf (path, sizeof path, "/proc/%s/stat", entry->d_name);
-      if ((file = fopen (path, "re")) == NULL)
-        continue;
-      n = fread (buf, 1, sizeof buf - 1, file);
-      fclose (file);
-      buf[n] = '\0';
-      paren = strrchr (buf, ')');
-      if (paren != NULL && sscanf (paren + 2, "%*c %d", &ppid) == 1)
-        g_hash_table_insert (parents, GINT_TO_POINTER (atoi (entry->d_name)), GINT_TO_POINTER (ppid));
-    }
-  closedir (proc);
-  return parents;
-}
-
-static gboolean
-is_descendant (GHashTable *parents,
-               int         pid,
-               int         root)
-{
-  for (int i = 0; i < 64 && pid > 1; i++)
-    {
-      pid = GPOINTER_TO_INT (g_hash_table_lookup (parents, GINT_TO_POINTER (pid)));
-      if (pid == root)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static gboolean
 is_sampled (SpyWorker *self,
             int        pid)
@@ -569,12 +524,13 @@ is_sampled (SpyWorker *self,
   return FALSE;
 }
 
-/* --subprocesses: start sampling descendants that are Python. */
+/* --subprocesses: start sampling descendants that are Python, and the
+ * root itself when it becomes Python (a shell wrapper that execs it). */
 static void
 find_children (SpyWorker *self,
                gint64     now)
 {
-  g_autoptr(GHashTable) parents = read_parents ();
+  g_autoptr(GHashTable) parents = spy_process_tree_read ();
   GHashTableIter iter;
   gpointer key;
 
@@ -585,7 +541,7 @@ find_children (SpyWorker *self,
       gint64 pid64 = pid, *first_seen;
       g_autoptr(SpyTarget) target = NULL;
 
-      if (is_sampled (self, pid) || !is_descendant (parents, pid, self->root_pid))
+      if (is_sampled (self, pid) || !spy_process_tree_is_under (parents, pid, self->root_pid))
         continue;
       first_seen = g_hash_table_lookup (self->not_python, &pid64);
       if (first_seen != NULL && now - *first_seen > CHILD_RETRY_NS)
@@ -658,15 +614,20 @@ spy_worker_run (gpointer data)
         {
           find_children (self, now);
           last_children = now;
+          /* A root we only follow ends the recording when it exits. */
+          exited = !is_sampled (self, self->root_pid) && spy_process_is_gone (self->root_pid);
         }
       for (guint i = self->processes->len; i > 0; i--)
-        if (!sample_process (self, g_ptr_array_index (self->processes, i - 1), now, elapsed))
-          {
-            if (i == 1)
-              exited = TRUE;  /* the target itself */
-            else
-              g_ptr_array_remove_index (self->processes, i - 1);
-          }
+        {
+          Process *process = g_ptr_array_index (self->processes, i - 1);
+
+          if (sample_process (self, process, now, elapsed))
+            continue;
+          if (process->pid == self->root_pid)
+            exited = TRUE;
+          else
+            g_ptr_array_remove_index (self->processes, i - 1);
+        }
       if (exited)
         break;
 

@@ -63,7 +63,10 @@ typedef struct _SpyWorker SpyWorker;
  * long as the worker is owned. */
 typedef void (*SpyWorkerNotify) (gpointer owner);
 
-SpyWorker *spy_worker_new            (SpyTarget             *target,
+/* Samples @target, and with config->subprocesses the Python processes
+ * under @root_pid; @target is NULL when the root is not Python. */
+SpyWorker *spy_worker_new            (GPid                   root_pid,
+                                      SpyTarget             *target,
                                       const SpyWorkerConfig *config,
                                       SpyWorkerNotify        notify,
                                       gpointer               owner);

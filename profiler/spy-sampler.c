@@ -213,10 +213,11 @@ fill_meta (SpySampler *self,
   SpyProfileMeta *meta = spy_profile_get_meta (self->profile);
 
   g_free (meta->command_line);
-  meta->command_line = g_strdup (spy_target_get_cmdline (target));
+  meta->command_line = target ? g_strdup (spy_target_get_cmdline (target)) : spy_process_read_cmdline (self->pid);
   meta->pid = self->pid;
   g_free (meta->python_version);
-  meta->python_version = g_strdup (spy_target_get_version (target));
+  /* A root that is not Python has none; its children may differ. */
+  meta->python_version = g_strdup (target ? spy_target_get_version (target) : "");
   g_free (meta->host);
   meta->host = g_strdup (g_get_host_name ());
   meta->start_time = g_get_real_time ();
@@ -234,13 +235,20 @@ spy_sampler_start (SpySampler  *self,
                    GError     **error)
 {
   g_autoptr(SpyTarget) target = NULL;
+  g_autoptr(GError) local_error = NULL;
   SpyWorkerConfig config;
 
   g_return_val_if_fail (SPY_IS_SAMPLER (self), FALSE);
   g_return_val_if_fail (!self->running, FALSE);
 
-  if (!(target = spy_target_open (self->pid, error)))
-    return FALSE;
+  /* With subprocesses, any root will do (a shell script, make, a server's
+   * C master): the Python processes under it are followed. */
+  if (!(target = spy_target_open (self->pid, &local_error)) &&
+      !(self->subprocesses && g_error_matches (local_error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON)))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   fill_meta (self, target);
 
   config.rate = self->rate;
@@ -249,7 +257,7 @@ spy_sampler_start (SpySampler  *self,
   config.gil_only = self->gil_only;
   config.subprocesses = self->subprocesses;
   config.blocking = self->blocking;
-  self->worker = spy_worker_new (target, &config, on_batches_waiting, self);
+  self->worker = spy_worker_new (self->pid, target, &config, on_batches_waiting, self);
   self->thread = g_thread_new ("spyglass-sampler", spy_worker_run, spy_worker_ref (self->worker));
   self->running = TRUE;
   self->paused = FALSE;

@@ -206,8 +206,8 @@ scan_version_string (SpyElf *elf,
   return NULL;
 }
 
-static char *
-read_cmdline (GPid pid)
+char *
+spy_process_read_cmdline (GPid pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
   g_autofree char *contents = NULL;
@@ -384,7 +384,7 @@ open_target (GPid     pid,
   self = g_object_new (SPY_TYPE_TARGET, NULL);
   self->pid = pid;
   self->memory = spy_memory_new_for_pid (pid);
-  self->cmdline = read_cmdline (pid);
+  self->cmdline = spy_process_read_cmdline (pid);
   self->executable = g_file_read_link (exe_link, NULL);
 
   if (!(files = read_mapped_files (pid, error)))

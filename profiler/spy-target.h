@@ -55,6 +55,10 @@ void                   spy_target_propagate_error      (SpyTarget  *self,
 char                  *spy_target_shorten_filename     (SpyTarget  *self,
                                                         const char *filename);
 
+/* The command line of @pid, arguments joined by spaces, valid UTF-8; ""
+ * when it cannot be read. */
+char                  *spy_process_read_cmdline        (GPid        pid);
+
 /* "123" → 123; FALSE for anything but a positive pid in decimal digits. */
 gboolean               spy_parse_pid                   (const char *text,
                                                         GPid       *pid);

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "spy-cli.h"
+#include "spy-process-tree.h"
 #include "spy-stack-walker.h"
 #include "spy-target.h"
 
@@ -92,11 +93,12 @@ print_text (SpyTarget *target,
             gboolean   full_filenames)
 {
   g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *cmdline = spy_cli_clean_text (spy_target_get_cmdline (target));
+  g_autofree char *executable = spy_cli_clean_text (spy_target_get_executable (target));
 
-  g_string_append_printf (out, "Process %d: %s\n", (int) spy_target_get_pid (target),
-                          spy_target_get_cmdline (target));
-  g_string_append_printf (out, "Python v%s (%s)\n", spy_target_get_version (target),
-                          spy_target_get_executable (target));
+  /* Names from the target reach a terminal: no control characters. */
+  g_string_append_printf (out, "Process %d: %s\n", (int) spy_target_get_pid (target), cmdline);
+  g_string_append_printf (out, "Python v%s (%s)\n", spy_target_get_version (target), executable);
 
   for (guint i = 0; i < stacks->len; i++)
     {
@@ -104,7 +106,7 @@ print_text (SpyTarget *target,
       g_autofree char *name = NULL;
 
       if (stack->name != NULL)
-        name = g_strdup (stack->name);
+        name = spy_cli_clean_text (stack->name);
       else
         name = g_strdup_printf ("%#" G_GINT64_MODIFIER "x", stack->thread_id);
       g_string_append_printf (out, "\nThread %" G_GINT64_FORMAT " (%s%s): \"%s\"\n",
@@ -117,8 +119,10 @@ print_text (SpyTarget *target,
           g_autofree char *file = full_filenames
             ? g_strdup (frame->code->filename)
             : spy_target_shorten_filename (target, frame->code->filename);
+          g_autofree char *clean_file = spy_cli_clean_text (file);
+          g_autofree char *function = spy_cli_clean_text (frame->code->function);
 
-          g_string_append_printf (out, "    %s (%s:%d)\n", frame->code->function, file, frame->line);
+          g_string_append_printf (out, "    %s (%s:%d)\n", function, clean_file, frame->line);
         }
     }
   fputs (out->str, stdout);
@@ -126,14 +130,10 @@ print_text (SpyTarget *target,
 }
 
 static void
-print_json (SpyTarget *target,
-            GPtrArray *stacks)
+add_json (JsonBuilder *builder,
+          SpyTarget   *target,
+          GPtrArray   *stacks)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, spy_target_get_pid (target));
@@ -183,6 +183,14 @@ print_json (SpyTarget *target,
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
 
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
@@ -192,31 +200,104 @@ print_json (SpyTarget *target,
   fflush (stdout);
 }
 
+/* Reads @pid's stacks and prints them (as text, or into @json). */
+static gboolean
+dump_one (GPid          pid,
+          JsonBuilder  *json,
+          gboolean      full_filenames,
+          GError      **error)
+{
+  g_autoptr(SpyTarget) target = NULL;
+  g_autoptr(SpyStackWalker) walker = NULL;
+  g_autoptr(GPtrArray) stacks = NULL;
+
+  if (!(target = spy_target_open (pid, error)))
+    return FALSE;
+  walker = spy_stack_walker_new_for_target (target);
+  if (!(stacks = spy_cli_read_stacks (walker, target, error)))
+    return FALSE;
+  if (json != NULL)
+    add_json (json, target, stacks);
+  else
+    print_text (target, stacks, full_filenames);
+  return TRUE;
+}
+
 static int
 dump_pid (GPid     pid,
           gboolean json,
           gboolean full_filenames)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SpyTarget) target = NULL;
-  g_autoptr(SpyStackWalker) walker = NULL;
-  g_autoptr(GPtrArray) stacks = NULL;
+  g_autoptr(JsonBuilder) builder = json ? json_builder_new () : NULL;
 
-  if (!(target = spy_target_open (pid, &error)))
-    goto failed;
-  walker = spy_stack_walker_new_for_target (target);
-  if (!(stacks = spy_cli_read_stacks (walker, target, &error)))
-    goto failed;
-
-  if (json)
-    print_json (target, stacks);
-  else
-    print_text (target, stacks, full_filenames);
+  if (!dump_one (pid, builder, full_filenames, &error))
+    {
+      fprintf (stderr, "spyglass: %s\n", error->message);
+      return spy_cli_exit_code (error);
+    }
+  if (builder != NULL)
+    print_json (builder);
   return SPY_EXIT_OK;
+}
 
-failed:
-  fprintf (stderr, "spyglass: %s\n", error->message);
-  return spy_cli_exit_code (error);
+/* What a process under the root may be without being an error: not Python
+ * (a shell, a C helper), or gone or a zombie by now. */
+static gboolean
+skippable (const GError *error)
+{
+  return g_error_matches (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON) ||
+         g_error_matches (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NO_SUCH_PROCESS) ||
+         g_error_matches (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_EXITED) ||
+         g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_EXITED);
+}
+
+/* --subprocesses: @root and every Python process under it, each once,
+ * root first; with --json an array of the objects dump prints for one. */
+static int
+dump_tree (GPid     root,
+           gboolean json,
+           gboolean full_filenames)
+{
+  g_autoptr(GHashTable) tree = spy_process_tree_read ();
+  g_autoptr(GArray) pids = NULL;
+  g_autoptr(JsonBuilder) builder = json ? json_builder_new () : NULL;
+  guint dumped = 0;
+
+  if (!g_hash_table_contains (tree, GINT_TO_POINTER (root)) || spy_process_is_gone (root))
+    {
+      fprintf (stderr, "spyglass: no process %d is running\n", (int) root);
+      return SPY_EXIT_NO_SUCH_PROCESS;
+    }
+  pids = spy_process_tree_list_under (tree, root);
+  if (builder != NULL)
+    json_builder_begin_array (builder);
+  for (guint i = 0; i < pids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GPid pid = g_array_index (pids, GPid, i);
+
+      if (builder == NULL && dumped > 0)
+        fputc ('\n', stdout);
+      if (dump_one (pid, builder, full_filenames, &error))
+        dumped++;
+      else if (!skippable (error))
+        {
+          fprintf (stderr, "spyglass: %s\n", error->message);
+          return spy_cli_exit_code (error);
+        }
+    }
+  if (builder != NULL)
+    {
+      json_builder_end_array (builder);
+      print_json (builder);
+    }
+  if (dumped == 0)
+    {
+      fprintf (stderr, "spyglass: no Python process runs as process %d or under it\n", (int) root);
+      return SPY_EXIT_NOT_PYTHON;
+    }
+  return SPY_EXIT_OK;
 }
 
 int
@@ -226,11 +307,13 @@ spy_cli_dump (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid_text = NULL;
-  gboolean json = FALSE, full_filenames = FALSE;
+  gboolean json = FALSE, full_filenames = FALSE, subprocesses = FALSE;
   GPid pid;
   GOptionEntry entries[] = {
     { "pid", 'p', 0, G_OPTION_ARG_STRING, &pid_text, "The process to read", "PID" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object (an array of them with --subprocesses)", NULL },
+    { "subprocesses", 's', 0, G_OPTION_ARG_NONE, &subprocesses,
+      "Also every Python process under it (it need not be Python itself)", NULL },
     { "full-filenames", 0, 0, G_OPTION_ARG_NONE, &full_filenames,
       "Show file names in full, not relative to their sys.path root", NULL },
     { NULL }
@@ -254,7 +337,7 @@ spy_cli_dump (int    argc,
       fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
       return SPY_EXIT_USAGE;
     }
-  return dump_pid (pid, json, full_filenames);
+  return subprocesses ? dump_tree (pid, json, full_filenames) : dump_pid (pid, json, full_filenames);
 }
 
 char *

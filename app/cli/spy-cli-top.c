@@ -78,25 +78,6 @@ static struct {
 
 /* --- Text ---------------------------------------------------------------- */
 
-/* A copy without control characters (C0, DEL, C1): strings from the target
- * must not be able to send escape sequences to the terminal. */
-static char *
-clean_text (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  GString *out = g_string_sized_new (strlen (valid));
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
-        continue;
-      g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
 static int
 char_width (gunichar c)
 {
@@ -256,11 +237,11 @@ display_file (Top        *top,
   gsize cwd_len = strlen (top->cwd);
 
   if (top->options->full_filenames)
-    return clean_text (file);
+    return spy_cli_clean_text (file);
   shortened = spy_target_shorten_filename (NULL, file);
   if (cwd_len > 1 && g_str_has_prefix (shortened, top->cwd) && shortened[cwd_len] == '/')
-    return clean_text (shortened + cwd_len + 1);
-  return clean_text (shortened);
+    return spy_cli_clean_text (shortened + cwd_len + 1);
+  return spy_cli_clean_text (shortened);
 }
 
 /* "hot (top_workload.py:12)", cut to @cols: the function name keeps at
@@ -271,7 +252,7 @@ append_location (Top       *top,
                  SpyTopRow *row,
                  int        cols)
 {
-  g_autofree char *function = clean_text (spy_top_row_get_function (row));
+  g_autofree char *function = spy_cli_clean_text (spy_top_row_get_function (row));
   g_autofree char *file = display_file (top, spy_top_row_get_file (row));
   g_autofree char *location = NULL;
   int location_cols, function_cols;
@@ -379,8 +360,8 @@ add_header (Top       *top,
   SpyProfile *profile = spy_sampler_get_profile (top->sampler);
   SpyProfileMeta *meta = spy_profile_get_meta (profile);
   double elapsed = spy_sampler_get_elapsed (top->sampler);
-  g_autofree char *command = clean_text (meta->command_line);
-  g_autofree char *version = clean_text (meta->python_version);
+  g_autofree char *command = spy_cli_clean_text (meta->command_line);
+  g_autofree char *version = spy_cli_clean_text (meta->python_version);
   g_autofree char *elapsed_text = format_duration (elapsed);
   g_autofree char *window_text = format_duration (MAX (0, elapsed - top->window_start_us / 1e6));
   g_autofree char *title = NULL, *counters = NULL, *status = NULL;

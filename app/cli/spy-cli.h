@@ -35,6 +35,9 @@ GPtrArray  *spy_cli_read_stacks  (SpyStackWalker  *walker,
                                   GError         **error);
 /* The exit code for an error from the engine. */
 int         spy_cli_exit_code    (const GError    *error);
+/* @text (from a target) as valid UTF-8 without control characters, which
+ * could send escape sequences to a terminal; line breaks become spaces. */
+char       *spy_cli_clean_text   (const char      *text);
 /* Path of the bundled demo workload, or NULL. */
 char       *spy_cli_find_demo    (void);
 

@@ -7,6 +7,8 @@
   idle / gil  which threads' samples are kept
   killed      the target SIGKILLed mid-recording: the file is written and loads
   subprocesses  a multiprocessing pool's children appear under their pids
+  subprocesses-shell  a shell as the root: dump and record --subprocesses
+              follow the Python processes under it; a zombie is skipped
   bad-output  an unwritable output path fails before sampling starts
 """
 
@@ -256,6 +258,96 @@ def case_subprocesses(spyglass, python, version):
         raise Failure("no samples from child processes %s" % missing)
 
 
+def python_children(root):
+    """Pids of the live processes whose parent is @root."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root and fields[0] not in ("Z", "X"):
+            found.append(int(entry))
+    return sorted(found)
+
+
+def dump_tree(spyglass, root):
+    """`dump --subprocesses --json`: [(pid, innermost function of its first thread)]."""
+    result = subprocess.run([spyglass, "dump", "--subprocesses", "--json", "-p", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    if result.returncode != 0:
+        return None
+    return [(p["pid"], p["threads"][0]["frames"][0]["function"]) for p in json.loads(result.stdout)]
+
+
+def case_subprocesses_shell(spyglass, python, version):
+    """A shell as the root, not Python: dump and record follow the Python
+    processes under it, each once; a zombie under a Python root is skipped."""
+    require_python(python, version)
+    worker = ("import time\n"
+              "def %s():\n"
+              "    end = time.time() + 30\n"
+              "    while time.time() < end: sum(range(1000))\n"
+              "%s()\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("alpha", "beta"):
+            with open(os.path.join(tmp, name + ".py"), "w") as f:
+                f.write(worker % (name, name))
+        script = "%s %s/alpha.py & %s %s/beta.py & wait" % (python, tmp, python, tmp)
+        root = subprocess.Popen(["/bin/sh", "-c", script])
+        try:
+            deadline = time.monotonic() + 15
+            tree = None
+            while time.monotonic() < deadline:
+                tree = dump_tree(spyglass, root.pid)
+                if tree is not None and sorted(f for _, f in tree) == ["alpha", "beta"]:
+                    break
+                time.sleep(0.05)
+            children = python_children(root.pid)
+            log("children of the shell %s; dump --subprocesses: %s" % (children, tree))
+            if tree is None or sorted(p for p, _ in tree) != children or sorted(f for _, f in tree) != ["alpha", "beta"]:
+                raise Failure("dump --subprocesses of a shell gave %s for children %s" % (tree, children))
+            text = subprocess.run([spyglass, "dump", "-s", "-p", str(root.pid)], stdout=subprocess.PIPE,
+                                  timeout=30).stdout.decode("utf-8", "replace")
+            for pid in children:
+                if text.count("Process %d: " % pid) != 1:
+                    raise Failure("the text dump shows process %d %d times:\n%s"
+                                  % (pid, text.count("Process %d: " % pid), text))
+            out = os.path.join(tmp, "tree.spyprof")
+            code, _, _ = record(spyglass, ["-s", "-d", "2", "-o", out, "-p", str(root.pid)])
+            if code != 0:
+                raise Failure("record --subprocesses of a shell failed")
+            pids = pids_in_spyprof(out)
+            log("pids with samples: %s" % sorted(pids))
+            if not set(children) <= pids:
+                raise Failure("no samples from %s" % sorted(set(children) - pids))
+        finally:
+            for pid in python_children(root.pid):
+                os.kill(pid, signal.SIGKILL)
+            root.wait()
+
+        # A Python root whose child exited and was never reaped.
+        zombie_parent = subprocess.Popen([python, "-c",
+            "import os, sys, time\n"
+            "if os.fork() == 0: os._exit(0)\n"
+            "print('FORKED', flush=True)\n"
+            "time.sleep(30)\n"], stdout=subprocess.PIPE)
+        try:
+            zombie_parent.stdout.readline()
+            result = subprocess.run([spyglass, "dump", "-s", "-p", str(zombie_parent.pid)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            log("dump -s of a Python parent with a zombie: exit %d, stderr %s"
+                % (result.returncode, result.stderr.decode().strip()))
+            if result.returncode != 0 or result.stdout.decode().count("Process ") != 1:
+                raise Failure("a zombie child broke dump --subprocesses:\n%s" % result.stdout.decode())
+        finally:
+            zombie_parent.kill()
+            zombie_parent.wait()
+
+
 def pids_in_spyprof(path):
     import gzip
     with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -325,6 +417,7 @@ CASES = {
     "gil": case_gil,
     "killed": case_killed,
     "subprocesses": case_subprocesses,
+    "subprocesses-shell": case_subprocesses_shell,
     "bad-output": case_bad_output,
 }
 
