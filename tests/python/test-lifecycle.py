@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+from proc_util import children, gone
+
 SKIP = 77
 PYTHON = "/usr/bin/python3.11"
 # Busy for at most a minute: a failed test leaves nothing running for long.
@@ -64,30 +66,6 @@ def wait_until(condition, seconds, what):
         if time.monotonic() > deadline:
             raise Failure("waited %.0f s for %s" % (seconds, what))
         time.sleep(0.02)
-
-
-def gone(pid):
-    """Exited: no such process, or a zombie waiting for its reaper."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except OSError:
-        return True
-
-
-def children(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
-            found.append(int(entry))
-    return found
 
 
 def count_samples(spyglass, path, tmp):

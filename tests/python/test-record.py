@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from proc_util import children
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
 
@@ -240,11 +242,11 @@ def case_subprocesses(spyglass, python, version):
         code, stdout, _ = record(spyglass, ["-r", "200", "--subprocesses", "-o", out, "--", python, path])
         if code != 0:
             raise Failure("record failed")
-        children = None
+        pool_pids = None
         for line in stdout.splitlines():
             if line.startswith("CHILDREN "):
-                children = json.loads(line[len("CHILDREN "):])
-        if not children:
+                pool_pids = json.loads(line[len("CHILDREN "):])
+        if not pool_pids:
             raise Failure("the pool printed no children: %s" % stdout)
         dump = subprocess.run([spyglass, "convert", out, "-o", os.path.join(tmp, "pool.speedscope.json")],
                               stderr=subprocess.PIPE)
@@ -252,26 +254,10 @@ def case_subprocesses(spyglass, python, version):
             raise Failure("convert failed: %s" % dump.stderr.decode())
         # The native file keeps each thread's pid.
         pids = pids_in_spyprof(out)
-    log("children %s; pids with samples %s" % (children, sorted(pids)))
-    missing = [pid for pid in children if pid not in pids]
+    log("children %s; pids with samples %s" % (pool_pids, sorted(pids)))
+    missing = [pid for pid in pool_pids if pid not in pids]
     if missing:
         raise Failure("no samples from child processes %s" % missing)
-
-
-def python_children(root):
-    """Pids of the live processes whose parent is @root."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == root and fields[0] not in ("Z", "X"):
-            found.append(int(entry))
-    return sorted(found)
 
 
 def dump_tree(spyglass, root):
@@ -306,13 +292,13 @@ def case_subprocesses_shell(spyglass, python, version):
                 if tree is not None and sorted(f for _, f in tree) == ["alpha", "beta"]:
                     break
                 time.sleep(0.05)
-            children = python_children(root.pid)
-            log("children of the shell %s; dump --subprocesses: %s" % (children, tree))
-            if tree is None or sorted(p for p, _ in tree) != children or sorted(f for _, f in tree) != ["alpha", "beta"]:
-                raise Failure("dump --subprocesses of a shell gave %s for children %s" % (tree, children))
+            kids = children(root.pid)
+            log("children of the shell %s; dump --subprocesses: %s" % (kids, tree))
+            if tree is None or sorted(p for p, _ in tree) != kids or sorted(f for _, f in tree) != ["alpha", "beta"]:
+                raise Failure("dump --subprocesses of a shell gave %s for children %s" % (tree, kids))
             text = subprocess.run([spyglass, "dump", "-s", "-p", str(root.pid)], stdout=subprocess.PIPE,
                                   timeout=30).stdout.decode("utf-8", "replace")
-            for pid in children:
+            for pid in kids:
                 if text.count("Process %d: " % pid) != 1:
                     raise Failure("the text dump shows process %d %d times:\n%s"
                                   % (pid, text.count("Process %d: " % pid), text))
@@ -322,10 +308,10 @@ def case_subprocesses_shell(spyglass, python, version):
                 raise Failure("record --subprocesses of a shell failed")
             pids = pids_in_spyprof(out)
             log("pids with samples: %s" % sorted(pids))
-            if not set(children) <= pids:
-                raise Failure("no samples from %s" % sorted(set(children) - pids))
+            if not set(kids) <= pids:
+                raise Failure("no samples from %s" % sorted(set(kids) - pids))
         finally:
-            for pid in python_children(root.pid):
+            for pid in children(root.pid):
                 os.kill(pid, signal.SIGKILL)
             root.wait()
 
