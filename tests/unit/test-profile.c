@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-profile.c: the profile model: interning, the call tree, top rows */
+/* test-profile.c: the profile model: interning, copies, the call tree, top rows */
 
 #include "config.h"
 
@@ -71,6 +71,31 @@ test_interning (void)
 
   /* 15 bytes a sample: time 8, stack 4, thread 2, flags 1. */
   g_assert_cmpuint (spy_profile_get_sample_bytes (profile), ==, 12 * 15);
+}
+
+/* A copy (what a recovery write reads on its thread) has the same ids,
+ * meta and samples, and does not change when the original grows. */
+static void
+test_copy (void)
+{
+  g_autoptr(SpyProfile) profile = make_profile ();
+  g_autoptr(SpyProfile) copy = NULL;
+  g_autofree char *why = NULL;
+  guint32 frame;
+
+  g_free (spy_profile_get_meta (profile)->command_line);
+  spy_profile_get_meta (profile)->command_line = g_strdup ("python3 app.py");
+  copy = spy_profile_copy (profile);
+  if (!spy_profile_equal (profile, copy, &why))
+    g_error ("the copy differs: %s", why);
+  g_assert_true (spy_profile_get_meta (copy)->command_line != spy_profile_get_meta (profile)->command_line);
+
+  frame = spy_profile_intern_frame (profile, "late", "late.py", 1, SPY_FRAME_PYTHON);
+  spy_profile_add_sample (profile, 50, 0, spy_profile_intern_frames (profile, &frame, 1), 0);
+  g_assert_cmpuint (spy_profile_get_n_samples (copy), ==, 12);
+  g_assert_cmpuint (spy_profile_get_n_samples (profile), ==, 13);
+  g_assert_cmpuint (spy_profile_get_n_frames (copy), ==, spy_profile_get_n_frames (profile) - 1);
+  g_assert_false (spy_profile_equal (profile, copy, NULL));
 }
 
 static void
@@ -202,6 +227,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/profile/interning-and-untrusted-strings", test_interning);
+  g_test_add_func ("/profile/copy-same-ids-and-independent", test_copy);
   g_test_add_func ("/profile/call-tree/all-threads-sorted", test_call_tree_all);
   g_test_add_func ("/profile/call-tree/idle-thread-gil-and-time-filters", test_call_tree_filters);
   g_test_add_func ("/profile/top/line-and-function-aggregation", test_top_rows);
