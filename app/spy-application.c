@@ -108,14 +108,15 @@ static gboolean
 on_quit_signal (gpointer user_data)
 {
   GtkApplication *app = user_data;
-  GList *windows = g_list_copy (gtk_application_get_windows (app));
+  GList *windows;
 
-  for (GList *l = windows; l != NULL; l = l->next)
-    if (SPY_IS_WINDOW (l->data))
-      spy_window_quit_now (l->data);
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-  g_list_free (windows);
+  /* The list is read anew each time: a window's dialogs go with it. */
+  for (guint i = 0; i < 1000 && (windows = gtk_application_get_windows (app)) != NULL; i++)
+    {
+      if (SPY_IS_WINDOW (windows->data))
+        spy_window_quit_now (windows->data);
+      gtk_window_destroy (windows->data);
+    }
   return G_SOURCE_CONTINUE;
 }
 
