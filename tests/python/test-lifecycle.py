@@ -15,6 +15,9 @@ the desktop app (`spyglass --demo`, which starts the demo itself):
                                to its recovery file once more (it prints the
                                path and the count: the file must hold exactly
                                that), ends the demo within 3 s and exits
+  app-term-asking              SIGTERM while the window asks whether to save
+                               (Ctrl+W on an unsaved recording): no crash,
+                               the same as app-term
   app-kill                     SIGKILL: the demo is gone within 3 s; the
                                recovery file written while recording (every
                                second here) loads, with at least the samples
@@ -24,6 +27,7 @@ the desktop app (`spyglass --demo`, which starts the demo itself):
 import argparse
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -169,7 +173,22 @@ def one_recovery_with_samples(spyglass, tmp):
     return (files[0], count) if count else None
 
 
-def case_app(spyglass, sig, tmp, schema_dir):
+def xdotool(*args):
+    result = subprocess.run(["xdotool"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+    return result.stdout.decode().split()
+
+
+def ask_to_close(pid):
+    """Ctrl+W in the app's window: with an unsaved recording it asks first."""
+    windows = wait_until(lambda: xdotool("search", "--onlyvisible", "--pid", str(pid)), 20, "the app's window")
+    xdotool("windowfocus", "--sync", windows[0])
+    xdotool("key", "--clearmodifiers", "ctrl+w")
+    wait_until(lambda: len(xdotool("search", "--onlyvisible", "--pid", str(pid))) > len(windows), 20,
+               "the question whether to save")
+    log("the app asks whether to save")
+
+
+def case_app(spyglass, sig, tmp, schema_dir, asking=False):
     if not os.environ.get("DISPLAY"):
         raise Skip("no display (run under xvfb-run)")
     env = app_environment(tmp, schema_dir, 1)
@@ -183,6 +202,8 @@ def case_app(spyglass, sig, tmp, schema_dir):
         path, seen = wait_until(lambda: one_recovery_with_samples(spyglass, tmp), 30,
                                 "a recovery file with samples")
         log("recovery file while recording: %s, %d samples" % (path, seen))
+        if asking:
+            ask_to_close(process.pid)
         stderr = end_and_check(process, child, sig, 30)
     finally:
         if process.returncode is None:
@@ -219,6 +240,10 @@ def main():
         with tempfile.TemporaryDirectory(prefix="spyglass-lifecycle-") as tmp:
             if front == "cli":
                 case_cli(args.spyglass, SIGNALS[how], tmp)
+            elif how == "term-asking":
+                if shutil.which("xdotool") is None:
+                    raise Skip("xdotool is missing")
+                case_app(args.spyglass, signal.SIGTERM, tmp, args.schema_dir, asking=True)
             else:
                 case_app(args.spyglass, SIGNALS[how], tmp, args.schema_dir)
     except Skip as skip:
