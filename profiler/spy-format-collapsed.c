@@ -14,15 +14,11 @@ append_thread_root (GString    *out,
                     SpyProfile *profile,
                     guint32     thread)
 {
-  const SpyProfileThread *t = spy_profile_get_thread (profile, thread);
-  const char *name = spy_profile_get_string (profile, t->name);
+  g_autofree char *name = spy_profile_dup_thread_label (profile, thread);
 
   g_string_append (out, "thread (");
-  if (name[0] != '\0')
-    for (const char *p = name; *p != '\0'; p++)
-      g_string_append_c (out, *p == ';' ? ',' : *p == '\n' || *p == '\r' ? ' ' : *p);
-  else
-    g_string_append_printf (out, "0x%" G_GINT64_MODIFIER "x", t->thread_id);
+  for (const char *p = name; *p != '\0'; p++)
+    g_string_append_c (out, *p == ';' ? ',' : *p == '\n' || *p == '\r' ? ' ' : *p);
   g_string_append (out, ");");
 }
 

@@ -96,11 +96,11 @@ thread_title (SpyProfile *profile,
               guint32     index)
 {
   const SpyProfileThread *thread = spy_profile_get_thread (profile, index);
-  const char *name = spy_profile_get_string (profile, thread->name);
+  g_autofree char *label = spy_profile_dup_thread_label (profile, index);
 
-  if (name[0] != '\0')
-    return g_strdup (name);
-  return g_strdup_printf ("Thread 0x%" G_GINT64_MODIFIER "x", thread->thread_id);
+  if (spy_profile_get_string (profile, thread->name)[0] != '\0')
+    return g_steal_pointer (&label);
+  return g_strdup_printf ("Thread %s", label);
 }
 
 /* One "sampled" profile: the thread's samples (@samples, @n of them) in

@@ -315,12 +315,9 @@ static char *
 thread_label (SpyProfile *profile,
               guint32     index)
 {
-  const SpyProfileThread *thread = spy_profile_get_thread (profile, index);
-  const char *name = spy_profile_get_string (profile, thread->name);
+  g_autofree char *label = spy_profile_dup_thread_label (profile, index);
 
-  if (name[0] != '\0')
-    return g_strdup_printf ("thread (%s)", name);
-  return g_strdup_printf ("thread (0x%" G_GINT64_MODIFIER "x)", thread->thread_id);
+  return g_strdup_printf ("thread (%s)", label);
 }
 
 /* One tree, or with per_thread one per thread that has samples. */

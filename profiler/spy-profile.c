@@ -434,6 +434,23 @@ spy_profile_add_thread (SpyProfile *self,
   return self->threads->len - 1;
 }
 
+char *
+spy_profile_dup_thread_label (SpyProfile *self,
+                              guint32     index)
+{
+  const SpyProfileThread *thread = spy_profile_get_thread (self, index);
+  const char *name;
+
+  g_return_val_if_fail (thread != NULL, NULL);
+
+  name = spy_profile_get_string (self, thread->name);
+  if (name[0] != '\0')
+    return g_strdup (name);
+  if (thread->native_id != 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, thread->native_id);
+  return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", thread->thread_id);
+}
+
 const SpyProfileThread *
 spy_profile_get_thread (SpyProfile *self,
                         guint32     index)

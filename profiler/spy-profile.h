@@ -113,6 +113,10 @@ guint32                 spy_profile_add_thread    (SpyProfile  *self,
 const SpyProfileThread *spy_profile_get_thread    (SpyProfile  *self,
                                                    guint32      index);
 guint                   spy_profile_get_n_threads (SpyProfile  *self);
+/* What to call thread @index: its name; unnamed, its OS thread id; with
+ * neither, its thread id in hex. */
+char                   *spy_profile_dup_thread_label (SpyProfile *self,
+                                                      guint32     index);
 /* Renames a thread (threads may be named after they first appear). */
 void                    spy_profile_set_thread_name (SpyProfile *self,
                                                      guint32     index,

@@ -7,6 +7,7 @@
 
 #include "spy-pyobject.h"
 #include "spy-stack-walker.h"
+#include "spy-thread-ids.h"
 
 #define MAX_INTERPRETERS   64
 #define MAX_THREADS        4096
@@ -36,6 +37,7 @@ struct _SpyStackWalker {
   GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
+  SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
 };
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
@@ -73,6 +75,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->codes, g_hash_table_unref);
   g_clear_pointer (&self->to_check, g_ptr_array_unref);
   g_clear_pointer (&self->known_tstates, g_array_unref);
+  g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
 }
@@ -125,6 +128,8 @@ spy_stack_walker_new_for_target (SpyTarget *target)
                                spy_target_get_runtime_address (target),
                                spy_target_get_code_type_address (target));
   self->target = g_object_ref (target);
+  if (self->layout.tstate_native_thread_id == SPY_OFFSET_NONE)
+    self->thread_ids = spy_thread_ids_new (self->memory, spy_target_get_pid (target));
   return self;
 }
 
@@ -711,8 +716,11 @@ fill_active (SpyStackWalker *self,
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
 
+      /* The GIL holder runs Python code now, whatever /proc says. */
       if (stack->native_id != 0)
-        stack->active = spy_target_thread_is_running (self->target, stack->native_id);
+        stack->active = stack->gil || spy_target_thread_is_running (self->target, stack->native_id);
+      else
+        stack->active = stack->gil;
     }
 }
 
@@ -848,6 +856,8 @@ spy_stack_walker_sample (SpyStackWalker  *self,
       return NULL;
     }
 
+  if (self->thread_ids != NULL)
+    spy_thread_ids_fill (self->thread_ids, stacks);
   fill_active (self, stacks);
   return g_steal_pointer (&stacks);
 }

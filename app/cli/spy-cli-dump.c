@@ -105,8 +105,11 @@ print_text (SpyTarget *target,
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       g_autofree char *name = NULL;
 
+      /* A thread threading did not name: by its OS thread id. */
       if (stack->name != NULL)
         name = spy_cli_clean_text (stack->name);
+      else if (stack->native_id != 0)
+        name = g_strdup_printf ("%" G_GINT64_FORMAT, stack->native_id);
       else
         name = g_strdup_printf ("%#" G_GINT64_MODIFIER "x", stack->thread_id);
       g_string_append_printf (out, "\nThread %" G_GINT64_FORMAT " (%s%s): \"%s\"\n",

@@ -188,6 +188,19 @@ def case_gil(spyglass, python, version):
         raise Failure("%d samples in 400 ticks: more than one GIL holder per tick" % total)
 
 
+def samples_saved(spyglass, path, tmp):
+    """@path exists and holds samples (through `spyglass convert`)."""
+    if not os.path.exists(path):
+        return False
+    out = os.path.join(tmp, "probe.txt")
+    result = subprocess.run([spyglass, "convert", path, "-o", out], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    if result.returncode != 0:
+        return False
+    with open(out, encoding="utf-8") as f:
+        return any(line.strip() for line in f)
+
+
 def case_killed(spyglass, python, version):
     """SIGKILL the target mid-recording, 20 times: the file is always written and loads."""
     require_python(python, version)
@@ -198,9 +211,15 @@ def case_killed(spyglass, python, version):
             if target.stdout.readline().strip() != b"ready":
                 raise Failure("workload did not start")
             out = os.path.join(tmp, "killed-%d.spyprof" % attempt)
-            rec = subprocess.Popen([spyglass, "record", "-r", "500", "-o", out, "-p", str(target.pid)],
-                                   stderr=subprocess.PIPE)
-            time.sleep(0.2 + 0.02 * attempt)
+            rec = subprocess.Popen([spyglass, "record", "-r", "500", "--save-every", "0.05", "-o", out,
+                                    "-p", str(target.pid)], stderr=subprocess.PIPE)
+            # Killed once samples are in (the save while recording shows
+            # them), a little later at each attempt: not on a guess of when
+            # sampling starts, which a loaded machine makes wrong.
+            deadline = time.monotonic() + 20
+            while not samples_saved(spyglass, out, tmp) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.01 * attempt)
             target.kill()
             target.wait()
             target.stdout.close()
