@@ -17,11 +17,20 @@ enum {
   OFFSET_NONE = -2,      /* looked for, not found: not glibc, or not readable */
 };
 
+/* A thread seen: its state's address is the key. */
+typedef struct {
+  guint64 tstate;
+  guint64 thread_id;
+  gint32  tid;
+  guint64 seen_in;       /* the last fill that saw it */
+} Known;
+
 struct _SpyThreadIds {
   SpyMemory  *memory;
   GPid        pid;
   gint64      offset;
-  GHashTable *known;     /* "tstate:thread_id" → tid, for the last sample's threads */
+  GHashTable *known;     /* &Known.tstate → Known */
+  guint64     fills;
 };
 
 SpyThreadIds *
@@ -33,7 +42,7 @@ spy_thread_ids_new (SpyMemory *memory,
   self->memory = spy_memory_ref (memory);
   self->pid = pid;
   self->offset = OFFSET_UNKNOWN;
-  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->known = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   return self;
 }
 
@@ -110,11 +119,20 @@ find_offset (SpyThreadIds *self,
     }
 }
 
+/* Threads that were not seen in this fill are gone. */
+static gboolean
+not_seen (gpointer key,
+          gpointer value,
+          gpointer user_data)
+{
+  return ((Known *) value)->seen_in != *(guint64 *) user_data;
+}
+
 void
 spy_thread_ids_fill (SpyThreadIds *self,
                      GPtrArray    *stacks)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint added = 0;
 
   g_return_if_fail (self != NULL && stacks != NULL);
 
@@ -122,24 +140,31 @@ spy_thread_ids_fill (SpyThreadIds *self,
     find_offset (self, stacks);
   if (self->offset < 0)
     return;
+  self->fills++;
   for (guint i = 0; i < stacks->len; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
-      g_autofree char *key = NULL;
-      gpointer known;
+      Known *known;
       gint32 tid;
 
       if (stack->native_id != 0 || stack->thread_id == 0)
         continue;
       /* A thread keeps its tid: read once while its thread state lives. */
-      key = g_strdup_printf ("%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x", stack->tstate, stack->thread_id);
-      if (g_hash_table_lookup_extended (self->known, key, NULL, &known))
-        tid = GPOINTER_TO_INT (known);
-      else if (!read_tid (self, stack->thread_id, self->offset, &tid) || !is_our_task (self, tid))
-        continue;
-      stack->native_id = tid;
-      g_hash_table_insert (seen, g_steal_pointer (&key), GINT_TO_POINTER (tid));
+      known = g_hash_table_lookup (self->known, &stack->tstate);
+      if (known == NULL || known->thread_id != stack->thread_id)
+        {
+          if (!read_tid (self, stack->thread_id, self->offset, &tid) || !is_our_task (self, tid))
+            continue;
+          known = g_new (Known, 1);
+          known->tstate = stack->tstate;
+          known->thread_id = stack->thread_id;
+          known->tid = tid;
+          g_hash_table_replace (self->known, &known->tstate, known);
+          added++;
+        }
+      known->seen_in = self->fills;
+      stack->native_id = known->tid;
     }
-  g_clear_pointer (&self->known, g_hash_table_unref);
-  self->known = g_steal_pointer (&seen);
+  if (added > 0 || g_hash_table_size (self->known) > stacks->len)
+    g_hash_table_foreach_remove (self->known, not_seen, &self->fills);
 }
