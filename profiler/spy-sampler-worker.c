@@ -136,6 +136,8 @@ process_new (SpyTarget *target)
 
   process->pid = spy_target_get_pid (target);
   process->walker = spy_stack_walker_new_for_target (target);
+  /* Running means ran on a CPU since the last sample: see sample_process. */
+  spy_stack_walker_set_skip_active (process->walker, TRUE);
   process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   process->names_read_at = 0;  /* monotonic time is never near 0 */
   return process;
@@ -496,13 +498,14 @@ sample_process (SpyWorker *self,
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       ThreadInfo *info = lookup_thread (self, process->pid, stack, FALSE);
 
-      /* ≤3.10 learn native ids from the threading module, not the walk. */
+      /* ≤3.10 may learn native ids from the threading module. */
       if (stack->native_id == 0 && info != NULL && info->native_id != 0)
-        {
-          stack->native_id = info->native_id;
-          stack->active = spy_target_thread_is_running (spy_stack_walker_get_target (process->walker),
-                                                        stack->native_id);
-        }
+        stack->native_id = info->native_id;
+      /* Active as often as it used a CPU (not "runnable now": a waiter
+       * woken every few ms is runnable often and runs little). Not "holds
+       * the GIL" either: that would count its CPU time twice. */
+      stack->active = stack->native_id != 0 &&
+                      spy_target_thread_ran (spy_stack_walker_get_target (process->walker), stack->native_id, now);
       if (running != NULL)
         stack->active = g_hash_table_contains (running, GINT_TO_POINTER ((int) stack->native_id));
       if (!self->config.idle && !stack->active)

@@ -38,6 +38,7 @@ struct _SpyStackWalker {
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
   SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
+  gboolean               skip_active; /* the caller decides who runs */
 };
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
@@ -710,7 +711,7 @@ static void
 fill_active (SpyStackWalker *self,
              GPtrArray      *stacks)
 {
-  if (self->target == NULL)
+  if (self->target == NULL || self->skip_active)
     return;
   for (guint i = 0; i < stacks->len; i++)
     {
@@ -823,6 +824,15 @@ sample_once (SpyStackWalker  *self,
   if (!ok)
     return NULL;
   return g_steal_pointer (&stacks);
+}
+
+void
+spy_stack_walker_set_skip_active (SpyStackWalker *self,
+                                  gboolean        skip)
+{
+  g_return_if_fail (SPY_IS_STACK_WALKER (self));
+
+  self->skip_active = skip;
 }
 
 GPtrArray *

@@ -62,6 +62,10 @@ SpyStackWalker *spy_stack_walker_new          (SpyMemory             *memory,
                                                guint64                code_type);
 SpyStackWalker *spy_stack_walker_new_for_target (SpyTarget           *target);
 
+/* With @skip, samples leave SpyThreadStack.active FALSE, for a caller that
+ * tells running threads apart itself (the sampler: by CPU time). */
+void            spy_stack_walker_set_skip_active (SpyStackWalker    *self,
+                                                  gboolean           skip);
 /* One snapshot of every thread: a GPtrArray of SpyThreadStack. Frames point
  * into the walker's code cache: valid until the next call or the walker's
  * end. All or nothing: an inconsistent read fails the whole sample. */

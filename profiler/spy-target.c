@@ -27,7 +27,17 @@ struct _SpyTarget {
   SpyMemory       *memory;
   SpyPythonLayout  layout;
   GHashTable      *task_stat_fds;  /* tid → open /proc/PID/task/TID/stat */
+  GHashTable      *task_clocks;    /* tid → TaskClock */
 };
+
+/* What a sampler knows of a thread's time on a CPU. */
+typedef struct {
+  gint64  tid;
+  int     fd;          /* /proc/PID/task/TID/schedstat, or -1 */
+  guint64 run_ns;      /* its first field: ns on a CPU, at the last look */
+  gint64  at_ns;       /* when we looked (CLOCK_MONOTONIC) */
+  double  credit;      /* CPU time not counted in samples yet, in intervals */
+} TaskClock;
 
 /* Threads whose stat file we keep open; past that, open it each time. */
 #define MAX_TASK_FDS 256
@@ -60,6 +70,7 @@ spy_target_finalize (GObject *object)
   g_clear_pointer (&self->version, g_free);
   g_clear_pointer (&self->memory, spy_memory_unref);
   g_clear_pointer (&self->task_stat_fds, g_hash_table_unref);
+  g_clear_pointer (&self->task_clocks, g_hash_table_unref);
 
   G_OBJECT_CLASS (spy_target_parent_class)->finalize (object);
 }
@@ -77,9 +88,20 @@ close_fd (gpointer data)
 }
 
 static void
+task_clock_free (gpointer data)
+{
+  TaskClock *clock = data;
+
+  if (clock->fd >= 0)
+    close (clock->fd);
+  g_free (clock);
+}
+
+static void
 spy_target_init (SpyTarget *self)
 {
   self->task_stat_fds = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, close_fd);
+  self->task_clocks = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, task_clock_free);
 }
 
 gboolean
@@ -601,6 +623,72 @@ spy_target_thread_is_running (SpyTarget *self,
   /* "tid (comm) S ...": comm may hold spaces and parentheses. */
   paren = strrchr (buf, ')');
   return paren != NULL && paren[1] == ' ' && paren[2] == 'R';
+}
+
+/* The first field of schedstat: ns the thread has run on a CPU. */
+static gboolean
+read_run_ns (TaskClock *clock,
+             guint64   *run_ns)
+{
+  char buf[128];
+  ssize_t n = pread (clock->fd, buf, sizeof buf - 1, 0);
+
+  if (n <= 0)
+    return FALSE;
+  buf[n] = '\0';
+  *run_ns = g_ascii_strtoull (buf, NULL, 10);
+  return TRUE;
+}
+
+gboolean
+spy_target_thread_ran (SpyTarget *self,
+                       gint64     tid,
+                       gint64     now_ns)
+{
+  TaskClock *clock;
+  guint64 run_ns;
+  double fraction;
+
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  clock = g_hash_table_lookup (self->task_clocks, &tid);
+  if (clock == NULL)
+    {
+      char path[96];
+
+      if (g_hash_table_size (self->task_clocks) >= MAX_TASK_FDS)
+        return spy_target_thread_is_running (self, tid);
+      g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/schedstat", (int) self->pid, tid);
+      clock = g_new0 (TaskClock, 1);
+      clock->tid = tid;
+      clock->fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (clock->fd < 0 || !read_run_ns (clock, &clock->run_ns))
+        {
+          task_clock_free (clock);
+          return spy_target_thread_is_running (self, tid);
+        }
+      clock->at_ns = now_ns;
+      g_hash_table_insert (self->task_clocks, &clock->tid, clock);
+      /* Nothing to compare with yet: what /proc says now. */
+      return spy_target_thread_is_running (self, tid);
+    }
+  if (!read_run_ns (clock, &run_ns))
+    {
+      g_hash_table_remove (self->task_clocks, &tid);  /* the thread is gone */
+      return FALSE;
+    }
+  /* The share of the interval it ran, added up: a thread counts as running
+   * as often as it ran, whether it ran in long stretches or woke up often
+   * for an instant. The kernel updates the figure at ticks and switches,
+   * so single intervals are lumpy; the sum is not. */
+  fraction = now_ns > clock->at_ns ? (double) (run_ns - MIN (run_ns, clock->run_ns)) / (now_ns - clock->at_ns) : 0;
+  clock->run_ns = run_ns;
+  clock->at_ns = now_ns;
+  clock->credit = MIN (clock->credit + fraction, 4.0);
+  if (clock->credit < 0.5)
+    return FALSE;
+  clock->credit -= 1.0;
+  return TRUE;
 }
 
 char *

@@ -44,6 +44,14 @@ const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 /* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */
 gboolean               spy_target_thread_is_running    (SpyTarget  *self,
                                                         gint64      tid);
+/* For a sampler that asks once per sample, at @now_ns (CLOCK_MONOTONIC):
+ * TRUE as often as @tid ran on a CPU, from the time the kernel says it ran
+ * (/proc/PID/task/TID/schedstat) since the last call: a thread that ran a
+ * third of the time is running in a third of the samples, however often it
+ * was woken. The first call for a thread says what /proc says now. */
+gboolean               spy_target_thread_ran           (SpyTarget  *self,
+                                                        gint64      tid,
+                                                        gint64      now_ns);
 gboolean               spy_target_is_alive             (SpyTarget  *self);
 /* Maps a memory error to a target error with the same message. */
 void                   spy_target_propagate_error      (SpyTarget  *self,

@@ -7,6 +7,8 @@
   idle / gil  which threads' samples are kept
   killed      the target SIGKILLed mid-recording: the file is written and loads
   subprocesses  a multiprocessing pool's children appear under their pids
+  waiters     threads woken every 1-3 ms beside one that computes: samples
+              shared as the CPU time is (within 3 points)
   subprocesses-shell  a shell as the root: dump and record --subprocesses
               follow the Python processes under it; a zombie is skipped
   bad-output  an unwritable output path fails before sampling starts
@@ -186,6 +188,42 @@ def case_gil(spyglass, python, version):
     # 2 s at 200 Hz: at most one holder per tick.
     if total > 2 * 200 * 1.1:
         raise Failure("%d samples in 400 ticks: more than one GIL holder per tick" % total)
+
+
+def case_waiters(spyglass, python, version):
+    """Threads woken every 1-3 ms beside one that computes: each thread's
+    share of the samples (without --idle) within 3 points of its share of
+    the CPU time the program measured itself."""
+    require_python(python, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "waiters.txt")
+        code, stdout, _ = record(spyglass, ["-r", "1000", "--threads", "-o", out, "--",
+                                            python, os.path.join(HERE, "waiters_workload.py"), "--duration", "4"])
+        if code != 0:
+            raise Failure("record failed")
+        lines = [l for l in stdout.splitlines() if l.startswith("SPYGLASS-CPU ")]
+        if not lines:
+            raise Failure("the workload printed no CPU times: %r" % stdout)
+        cpu = json.loads(lines[0][len("SPYGLASS-CPU "):])
+        samples = {}
+        with open(out, encoding="utf-8") as f:
+            for line in f:
+                stack, count = line.rstrip("\n").rsplit(" ", 1)
+                name = stack.split(";")[0][len("thread ("):-1]
+                samples[name] = samples.get(name, 0) + int(count)
+    total_cpu = sum(cpu.values())
+    total_samples = sum(samples.values())
+    log("CPU s per thread %s; samples %s" % ({k: round(v, 3) for k, v in cpu.items()}, samples))
+    if total_samples < 1000:
+        raise Failure("only %d samples" % total_samples)
+    worst = 0.0
+    for name in set(cpu) | set(samples):
+        truth = 100.0 * cpu.get(name, 0) / total_cpu
+        measured = 100.0 * samples.get(name, 0) / total_samples
+        log("  %-10s CPU %5.1f %%  samples %5.1f %%" % (name, truth, measured))
+        worst = max(worst, abs(truth - measured))
+    if worst > 3.0:
+        raise Failure("a thread's share of the samples is %.1f points off its share of the CPU" % worst)
 
 
 def samples_saved(spyglass, path, tmp):
@@ -425,6 +463,7 @@ CASES = {
     "killed": case_killed,
     "subprocesses": case_subprocesses,
     "subprocesses-shell": case_subprocesses_shell,
+    "waiters": case_waiters,
     "bad-output": case_bad_output,
 }
 
