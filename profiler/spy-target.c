@@ -36,8 +36,14 @@ typedef struct {
   int     fd;          /* /proc/PID/task/TID/schedstat, or -1 */
   guint64 run_ns;      /* its first field: ns on a CPU, at the last look */
   gint64  at_ns;       /* when we looked (CLOCK_MONOTONIC) */
-  double  credit;      /* CPU time not counted in samples yet, in intervals */
+  gint64  credit_ns;   /* CPU time run less time counted running: may be
+                        * negative, as the kernel's figure comes in ticks */
 } TaskClock;
+
+/* How far a thread may be counted ahead of the CPU time the kernel has
+ * booked (it books a running thread's time at each tick: 1 to 10 ms), and
+ * how much unspent CPU time it may carry. */
+#define CREDIT_LIMIT_NS (12 * G_GINT64_CONSTANT (1000000))
 
 /* Threads whose stat file we keep open; past that, open it each time. */
 #define MAX_TASK_FDS 256
@@ -647,7 +653,7 @@ spy_target_thread_ran (SpyTarget *self,
 {
   TaskClock *clock;
   guint64 run_ns;
-  double fraction;
+  gint64 interval;
 
   g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
 
@@ -669,7 +675,6 @@ spy_target_thread_ran (SpyTarget *self,
         }
       clock->at_ns = now_ns;
       g_hash_table_insert (self->task_clocks, &clock->tid, clock);
-      /* Nothing to compare with yet: what /proc says now. */
       return spy_target_thread_is_running (self, tid);
     }
   if (!read_run_ns (clock, &run_ns))
@@ -677,17 +682,17 @@ spy_target_thread_ran (SpyTarget *self,
       g_hash_table_remove (self->task_clocks, &tid);  /* the thread is gone */
       return FALSE;
     }
-  /* The share of the interval it ran, added up: a thread counts as running
-   * as often as it ran, whether it ran in long stretches or woke up often
-   * for an instant. The kernel updates the figure at ticks and switches,
-   * so single intervals are lumpy; the sum is not. */
-  fraction = now_ns > clock->at_ns ? (double) (run_ns - MIN (run_ns, clock->run_ns)) / (now_ns - clock->at_ns) : 0;
+  interval = MAX (now_ns - clock->at_ns, 0);
+  clock->credit_ns = MIN (clock->credit_ns + (gint64) (run_ns - MIN (run_ns, clock->run_ns)), CREDIT_LIMIT_NS);
   clock->run_ns = run_ns;
   clock->at_ns = now_ns;
-  clock->credit = MIN (clock->credit + fraction, 4.0);
-  if (clock->credit < 0.5)
+  /* Runnable now, so the stack we read is the one it runs (a thread back
+   * in its wait after a burst is not); and not counted running for more
+   * time than it spent on a CPU, so a waiter woken every few ms, runnable
+   * at many samples, counts for the little it runs. */
+  if (clock->credit_ns < -CREDIT_LIMIT_NS || !spy_target_thread_is_running (self, tid))
     return FALSE;
-  clock->credit -= 1.0;
+  clock->credit_ns -= interval;
   return TRUE;
 }
 

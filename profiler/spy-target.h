@@ -45,10 +45,11 @@ const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 gboolean               spy_target_thread_is_running    (SpyTarget  *self,
                                                         gint64      tid);
 /* For a sampler that asks once per sample, at @now_ns (CLOCK_MONOTONIC):
- * TRUE as often as @tid ran on a CPU, from the time the kernel says it ran
- * (/proc/PID/task/TID/schedstat) since the last call: a thread that ran a
- * third of the time is running in a third of the samples, however often it
- * was woken. The first call for a thread says what /proc says now. */
+ * TRUE when @tid is runnable now ('R') and has not been counted running for
+ * more time than it ran on a CPU (/proc/PID/task/TID/schedstat), give or
+ * take the kernel's ticks: a waiter woken every few ms, runnable at many
+ * samples, counts for the little CPU it uses, and a counted sample always
+ * shows the stack the thread runs. The first call says what 'R' says. */
 gboolean               spy_target_thread_ran           (SpyTarget  *self,
                                                         gint64      tid,
                                                         gint64      now_ns);
