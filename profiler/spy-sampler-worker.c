@@ -136,7 +136,7 @@ process_new (SpyTarget *target)
 
   process->pid = spy_target_get_pid (target);
   process->walker = spy_stack_walker_new_for_target (target);
-  /* Running means ran on a CPU since the last sample: see sample_process. */
+  /* Who is running the sampler decides itself: see sample_process. */
   spy_stack_walker_set_skip_active (process->walker, TRUE);
   process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   process->names_read_at = 0;  /* monotonic time is never near 0 */
@@ -501,9 +501,10 @@ sample_process (SpyWorker *self,
       /* ≤3.10 may learn native ids from the threading module. */
       if (stack->native_id == 0 && info != NULL && info->native_id != 0)
         stack->native_id = info->native_id;
-      /* Active as often as it used a CPU (not "runnable now": a waiter
-       * woken every few ms is runnable often and runs little). Not "holds
-       * the GIL" either: that would count its CPU time twice. */
+      /* Active: runnable now, and not counted running for more time than
+       * it used a CPU (a waiter woken every few ms is runnable often and
+       * runs little). Not "holds the GIL": that would count its CPU time
+       * twice. */
       stack->active = stack->native_id != 0 &&
                       spy_target_thread_ran (spy_stack_walker_get_target (process->walker), stack->native_id, now);
       if (running != NULL)
