@@ -53,6 +53,9 @@ typedef struct _SpyPythonLayout {
   gint64 tstate_thread_id;            /* thread_id */
   gint64 tstate_native_thread_id;     /* native_thread_id (3.11+) */
   gint64 tstate_datastack_chunk;      /* datastack_chunk (3.11+) */
+  gint64 tstate_holds_gil;            /* holds_gil, an int (3.14+) */
+  gint64 tstate_base_frame;           /* base_frame (3.15+): the sentinel that
+                                       * ends every complete frame chain */
 
   /* _PyCFrame (3.11, 3.12) */
   gint64 cframe_current_frame;        /* current_frame */
@@ -74,7 +77,12 @@ typedef struct _SpyPythonLayout {
   gint64 iframe_instr;                /* prev_instr (3.11, 3.12), instr_ptr */
   gint64 iframe_owner;                /* owner */
   gint64 iframe_localsplus;           /* localsplus: size of the fixed part */
-  gint   iframe_owned_by_cstack;      /* FRAME_OWNED_BY_CSTACK (3.12+), or -1 */
+  gint   iframe_owner_not_python;     /* frames with an owner ≥ this run no
+                                        * Python code: FRAME_OWNED_BY_CSTACK
+                                        * (3.12, 3.13), FRAME_OWNED_BY_INTERPRETER
+                                        * (3.14+; CSTACK is 4 in 3.14); or -1 */
+  guint64 stackref_tag_bits;          /* 3.14+: f_executable is a _PyStackRef
+                                       * whose low bits (Py_TAG_BITS) are tags */
 
   /* PyCodeObject */
   gint64 code_filename;               /* co_filename */
@@ -130,17 +138,36 @@ const SpyPythonLayout *spy_python_layout_lookup (guint major,
                                                  guint minor);
 
 /* 3.13+: overwrite @layout's fields with the _Py_DebugOffsets that start
- * the target's _PyRuntime (@data, @len bytes read from there). FALSE when
- * @data does not hold debug offsets for @layout's version. */
+ * the target's _PyRuntime (@data, @len bytes read from there), decoded with
+ * the schema of @layout's minor version. FALSE, with an error in
+ * SPY_PYTHON_LAYOUT_ERROR that names the version, when @data does not hold
+ * debug offsets we know how to read: another version, a pre-release, a
+ * free-threaded build, or offsets out of range. */
 gboolean spy_python_layout_apply_debug_offsets (SpyPythonLayout *layout,
                                                 const guint8    *data,
-                                                gsize            len);
+                                                gsize            len,
+                                                GError         **error);
+
+/* The members of _Py_DebugOffsets for 3.@minor, in order, as
+ * "group.member" ("cookie", "version" and "free_threaded" first), each one
+ * uint64 wide; NULL for a minor without debug offsets or that we do not know. */
+const char *const *spy_python_layout_debug_offsets_schema (guint minor);
 
 /* Bytes to read from the start of _PyRuntime for the call above. */
 #define SPY_DEBUG_OFFSETS_MAX_SIZE 1024
 
+#define SPY_PYTHON_LAYOUT_ERROR (spy_python_layout_error_quark ())
+GQuark spy_python_layout_error_quark (void);
+
+typedef enum {
+  SPY_PYTHON_LAYOUT_ERROR_NO_DEBUG_OFFSETS,  /* no cookie, or too short */
+  SPY_PYTHON_LAYOUT_ERROR_VERSION,           /* another version, a pre-release */
+  SPY_PYTHON_LAYOUT_ERROR_FREE_THREADED,     /* a --disable-gil build */
+  SPY_PYTHON_LAYOUT_ERROR_GARBAGE,           /* offsets out of range */
+} SpyPythonLayoutError;
+
 /* Supported range, for messages. */
 #define SPY_PYTHON_MIN_MINOR 8
-#define SPY_PYTHON_MAX_MINOR 13
+#define SPY_PYTHON_MAX_MINOR 15
 
 G_END_DECLS

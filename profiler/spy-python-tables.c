@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* spy-python-tables.c: CPython's struct offsets for 3.8 to 3.13, one table each */
+/* spy-python-tables.c: CPython's struct offsets for 3.8 to 3.15, one table each */
 
 #include "spy-python-layout.h"
 
@@ -49,6 +49,8 @@ static const SpyPythonLayout layout_3_8 = {
   .tstate_thread_id = 176,
   .tstate_native_thread_id = SPY_OFFSET_NONE,
   .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = SPY_OFFSET_NONE,
@@ -70,7 +72,8 @@ static const SpyPythonLayout layout_3_8 = {
   .iframe_instr = SPY_OFFSET_NONE,
   .iframe_owner = SPY_OFFSET_NONE,
   .iframe_localsplus = SPY_OFFSET_NONE,
-  .iframe_owned_by_cstack = -1,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 104,
@@ -153,6 +156,8 @@ static const SpyPythonLayout layout_3_9 = {
   .tstate_thread_id = 176,
   .tstate_native_thread_id = SPY_OFFSET_NONE,
   .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = SPY_OFFSET_NONE,
@@ -174,7 +179,8 @@ static const SpyPythonLayout layout_3_9 = {
   .iframe_instr = SPY_OFFSET_NONE,
   .iframe_owner = SPY_OFFSET_NONE,
   .iframe_localsplus = SPY_OFFSET_NONE,
-  .iframe_owned_by_cstack = -1,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 104,
@@ -259,6 +265,8 @@ static const SpyPythonLayout layout_3_10 = {
   .tstate_thread_id = 176,
   .tstate_native_thread_id = SPY_OFFSET_NONE,
   .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = SPY_OFFSET_NONE,
@@ -280,7 +288,8 @@ static const SpyPythonLayout layout_3_10 = {
   .iframe_instr = SPY_OFFSET_NONE,
   .iframe_owner = SPY_OFFSET_NONE,
   .iframe_localsplus = SPY_OFFSET_NONE,
-  .iframe_owned_by_cstack = -1,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 104,
@@ -364,6 +373,8 @@ static const SpyPythonLayout layout_3_11 = {
   .tstate_thread_id = 152,
   .tstate_native_thread_id = 160,
   .tstate_datastack_chunk = 296,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = 8,
@@ -385,7 +396,8 @@ static const SpyPythonLayout layout_3_11 = {
   .iframe_instr = 56,
   .iframe_owner = 69,
   .iframe_localsplus = 72,
-  .iframe_owned_by_cstack = -1,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 112,
@@ -469,6 +481,8 @@ static const SpyPythonLayout layout_3_12 = {
   .tstate_thread_id = 136,
   .tstate_native_thread_id = 144,
   .tstate_datastack_chunk = 232,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = 0,
@@ -490,7 +504,8 @@ static const SpyPythonLayout layout_3_12 = {
   .iframe_instr = 56,
   .iframe_owner = 70,
   .iframe_localsplus = 72,
-  .iframe_owned_by_cstack = 3,
+  .iframe_owner_not_python = 3,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 112,
@@ -574,6 +589,8 @@ static const SpyPythonLayout layout_3_13 = {
   .tstate_thread_id = 152,
   .tstate_native_thread_id = 160,
   .tstate_datastack_chunk = 232,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
 
   /* _PyCFrame (3.11, 3.12) */
   .cframe_current_frame = SPY_OFFSET_NONE,
@@ -595,7 +612,8 @@ static const SpyPythonLayout layout_3_13 = {
   .iframe_instr = 56,
   .iframe_owner = 70,
   .iframe_localsplus = 72,
-  .iframe_owned_by_cstack = 3,
+  .iframe_owner_not_python = 3,
+  .stackref_tag_bits = 0,
 
   /* PyCodeObject */
   .code_filename = 112,
@@ -646,6 +664,218 @@ static const SpyPythonLayout layout_3_13 = {
   .dictvalues_values = 8,
 };
 
+static const SpyPythonLayout layout_3_14 = {
+  .major = 3,
+  .minor = 14,
+  .linetable_kind = SPY_LINETABLE_LOCATIONS,
+  .dict_scheme = SPY_DICT_SCHEME_INLINE_313,
+  .lasti_in_code_units = FALSE,
+
+  /* _PyRuntimeState */
+  .runtime_interpreters_head = 808,
+  .runtime_gil = SPY_OFFSET_NONE,
+
+  /* PyInterpreterState */
+  .interp_next = 7272,
+  .interp_threads_head = 7344,
+  .interp_modules = 7688,
+  .interp_gil_ptr = 16,
+
+  /* struct _gil_runtime_state */
+  .gil_last_holder = 8,
+  .gil_locked = 16,
+
+  /* PyThreadState */
+  .tstate_size = 832,
+  .tstate_next = 8,
+  .tstate_interp = 16,
+  .tstate_frame = SPY_OFFSET_NONE,
+  .tstate_cframe = SPY_OFFSET_NONE,
+  .tstate_current_frame = 72,
+  .tstate_thread_id = 152,
+  .tstate_native_thread_id = 160,
+  .tstate_datastack_chunk = 232,
+  .tstate_holds_gil = 36,
+  .tstate_base_frame = SPY_OFFSET_NONE,
+
+  /* _PyCFrame (3.11, 3.12) */
+  .cframe_current_frame = SPY_OFFSET_NONE,
+
+  /* _PyStackChunk (3.11+) */
+  .chunk_previous = 0,
+  .chunk_size = 8,
+  .chunk_top = 16,
+  .chunk_data = 24,
+
+  /* PyFrameObject (≤3.10) */
+  .frame_back = SPY_OFFSET_NONE,
+  .frame_code = SPY_OFFSET_NONE,
+  .frame_lasti = SPY_OFFSET_NONE,
+
+  /* _PyInterpreterFrame (3.11+) */
+  .iframe_code = 0,
+  .iframe_previous = 8,
+  .iframe_instr = 56,
+  .iframe_owner = 74,
+  .iframe_localsplus = 80,
+  .iframe_owner_not_python = 3,
+  .stackref_tag_bits = 3,
+
+  /* PyCodeObject */
+  .code_filename = 112,
+  .code_name = 120,
+  .code_qualname = 128,
+  .code_firstlineno = 68,
+  .code_linetable = 136,
+  .code_code_adaptive = 208,
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  .object_type = 8,
+  .type_name = 24,
+  .type_basicsize = 32,
+  .type_flags = 168,
+  .type_dictoffset = 288,
+  .heaptype_cached_keys = 880,
+
+  /* PyBytesObject */
+  .bytes_size = 16,
+  .bytes_sval = 32,
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  .unicode_length = 16,
+  .unicode_state = 32,
+  .unicode_ascii_size = 40,
+  .unicode_compact_size = 56,
+
+  /* PyLongObject */
+  .long_size = 16,
+  .long_digit = 24,
+  .long_lv_tag = TRUE,
+
+  /* PyModuleObject */
+  .module_dict = 16,
+
+  /* PyDictObject */
+  .dict_used = 16,
+  .dict_keys = 32,
+  .dict_values = 40,
+
+  /* PyDictKeysObject */
+  .dictkeys_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_size = 8,
+  .dictkeys_log2_index_bytes = 9,
+  .dictkeys_kind = 10,
+  .dictkeys_nentries = 24,
+  .dictkeys_indices = 32,
+  .dictvalues_values = 8,
+};
+
+static const SpyPythonLayout layout_3_15 = {
+  .major = 3,
+  .minor = 15,
+  .linetable_kind = SPY_LINETABLE_LOCATIONS,
+  .dict_scheme = SPY_DICT_SCHEME_INLINE_313,
+  .lasti_in_code_units = FALSE,
+
+  /* _PyRuntimeState */
+  .runtime_interpreters_head = 936,
+  .runtime_gil = SPY_OFFSET_NONE,
+
+  /* PyInterpreterState */
+  .interp_next = 7264,
+  .interp_threads_head = 7336,
+  .interp_modules = 7592,
+  .interp_gil_ptr = 16,
+
+  /* struct _gil_runtime_state */
+  .gil_last_holder = 8,
+  .gil_locked = 16,
+
+  /* PyThreadState */
+  .tstate_size = 888,
+  .tstate_next = 8,
+  .tstate_interp = 16,
+  .tstate_frame = SPY_OFFSET_NONE,
+  .tstate_cframe = SPY_OFFSET_NONE,
+  .tstate_current_frame = 72,
+  .tstate_thread_id = 176,
+  .tstate_native_thread_id = 184,
+  .tstate_datastack_chunk = 256,
+  .tstate_holds_gil = 36,
+  .tstate_base_frame = 80,
+
+  /* _PyCFrame (3.11, 3.12) */
+  .cframe_current_frame = SPY_OFFSET_NONE,
+
+  /* _PyStackChunk (3.11+) */
+  .chunk_previous = 0,
+  .chunk_size = 8,
+  .chunk_top = 16,
+  .chunk_data = 24,
+
+  /* PyFrameObject (≤3.10) */
+  .frame_back = SPY_OFFSET_NONE,
+  .frame_code = SPY_OFFSET_NONE,
+  .frame_lasti = SPY_OFFSET_NONE,
+
+  /* _PyInterpreterFrame (3.11+) */
+  .iframe_code = 0,
+  .iframe_previous = 8,
+  .iframe_instr = 56,
+  .iframe_owner = 74,
+  .iframe_localsplus = 80,
+  .iframe_owner_not_python = 3,
+  .stackref_tag_bits = 3,
+
+  /* PyCodeObject */
+  .code_filename = 112,
+  .code_name = 120,
+  .code_qualname = 128,
+  .code_firstlineno = 68,
+  .code_linetable = 136,
+  .code_code_adaptive = 208,
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  .object_type = 8,
+  .type_name = 24,
+  .type_basicsize = 32,
+  .type_flags = 168,
+  .type_dictoffset = 288,
+  .heaptype_cached_keys = 888,
+
+  /* PyBytesObject */
+  .bytes_size = 16,
+  .bytes_sval = 32,
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  .unicode_length = 16,
+  .unicode_state = 32,
+  .unicode_ascii_size = 40,
+  .unicode_compact_size = 56,
+
+  /* PyLongObject */
+  .long_size = 16,
+  .long_digit = 24,
+  .long_lv_tag = TRUE,
+
+  /* PyModuleObject */
+  .module_dict = 16,
+
+  /* PyDictObject */
+  .dict_used = 16,
+  .dict_keys = 32,
+  .dict_values = 40,
+
+  /* PyDictKeysObject */
+  .dictkeys_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_size = 8,
+  .dictkeys_log2_index_bytes = 9,
+  .dictkeys_kind = 10,
+  .dictkeys_nentries = 24,
+  .dictkeys_indices = 32,
+  .dictvalues_values = 8,
+};
+
 static const SpyPythonLayout *const layouts[] = {
   &layout_3_8,
   &layout_3_9,
@@ -653,6 +883,8 @@ static const SpyPythonLayout *const layouts[] = {
   &layout_3_11,
   &layout_3_12,
   &layout_3_13,
+  &layout_3_14,
+  &layout_3_15,
 };
 
 const SpyPythonLayout *

@@ -461,8 +461,8 @@ walk_interpreter_frames (SpyStackWalker  *self,
       if (!ok)
         break;
       frame = get_ptr (buf, layout->iframe_previous);
-      if (layout->iframe_owned_by_cstack >= 0 &&
-          buf[layout->iframe_owner] == layout->iframe_owned_by_cstack)
+      if (layout->iframe_owner_not_python >= 0 &&
+          buf[layout->iframe_owner] == layout->iframe_owner_not_python)
         continue;  /* a shim the C stack owns: not Python code */
 
       code_addr = get_ptr (buf, layout->iframe_code);

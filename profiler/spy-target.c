@@ -383,10 +383,22 @@ choose_layout (SpyTarget  *self,
   if (major == 3 && minor >= 13)
     {
       guint8 buf[SPY_DEBUG_OFFSETS_MAX_SIZE];
+      g_autoptr(GError) local_error = NULL;
 
-      /* The target describes itself: prefer that over our table. */
-      if (spy_memory_read (self->memory, self->runtime_address, buf, sizeof buf, NULL))
-        spy_python_layout_apply_debug_offsets (&self->layout, buf, sizeof buf);
+      /* The target describes itself, and from 3.13 on we take its word
+       * over our table; what it does not say comes from the table. A
+       * version whose description we cannot decode is not read at all. */
+      if (!spy_memory_read (self->memory, self->runtime_address, buf, sizeof buf, &local_error))
+        {
+          spy_target_propagate_error (self, error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (!spy_python_layout_apply_debug_offsets (&self->layout, buf, sizeof buf, &local_error))
+        {
+          g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+                       "Process %d cannot be read: %s", (int) self->pid, local_error->message);
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -7,13 +7,16 @@
 #include "spy-python-layout.h"
 
 /* Usage: print-layout MAJOR.MINOR [--apply-debug-offsets FILE]
+ *        print-layout MAJOR.MINOR --debug-offsets-schema
  *
  * Prints every SpyPythonLayout field as `name=value` (enums and booleans as
  * integers, SPY_OFFSET_NONE as -1), in struct order, plus `#key=value` meta
  * lines. With --apply-debug-offsets, FILE holds bytes read from the start of
  * a live _PyRuntime; they are applied with
  * spy_python_layout_apply_debug_offsets() before printing. Exit 2 when the
- * version has no table or the debug offsets are refused. */
+ * version has no table or the debug offsets are refused.
+ * With --debug-offsets-schema, prints the _Py_DebugOffsets members of that
+ * version as we decode them, one "group.member" per line. */
 
 typedef struct {
   const char *name;
@@ -46,6 +49,8 @@ static const Field fields[] = {
   FIELD (tstate_thread_id),
   FIELD (tstate_native_thread_id),
   FIELD (tstate_datastack_chunk),
+  FIELD (tstate_holds_gil),
+  FIELD (tstate_base_frame),
   FIELD (cframe_current_frame),
   FIELD (chunk_previous),
   FIELD (chunk_size),
@@ -59,7 +64,8 @@ static const Field fields[] = {
   FIELD (iframe_instr),
   FIELD (iframe_owner),
   FIELD (iframe_localsplus),
-  FIELD (iframe_owned_by_cstack),
+  FIELD (iframe_owner_not_python),
+  FIELD (stackref_tag_bits),
   FIELD (code_filename),
   FIELD (code_name),
   FIELD (code_qualname),
@@ -151,9 +157,10 @@ apply_debug_offsets (SpyPythonLayout *layout,
       return FALSE;
     }
 
-  if (!spy_python_layout_apply_debug_offsets (layout, (const guint8 *) data, len))
+  if (!spy_python_layout_apply_debug_offsets (layout, (const guint8 *) data, len, &error))
     {
-      g_printerr ("print-layout: spy_python_layout_apply_debug_offsets refused %s\n", path);
+      g_printerr ("print-layout: spy_python_layout_apply_debug_offsets refused %s: %s\n",
+                  path, error->message);
       return FALSE;
     }
 
@@ -168,11 +175,26 @@ main (int   argc,
   SpyPythonLayout layout;
   guint major, minor;
 
-  if (!(argc == 2 || (argc == 4 && g_str_equal (argv[2], "--apply-debug-offsets"))) ||
+  if (!(argc == 2 || (argc == 4 && g_str_equal (argv[2], "--apply-debug-offsets")) ||
+        (argc == 3 && g_str_equal (argv[2], "--debug-offsets-schema"))) ||
       sscanf (argv[1], "%u.%u", &major, &minor) != 2)
     {
-      g_printerr ("usage: print-layout MAJOR.MINOR [--apply-debug-offsets FILE]\n");
+      g_printerr ("usage: print-layout MAJOR.MINOR [--apply-debug-offsets FILE | --debug-offsets-schema]\n");
       return 2;
+    }
+
+  if (argc == 3)
+    {
+      const char *const *schema = major == 3 ? spy_python_layout_debug_offsets_schema (minor) : NULL;
+
+      if (schema == NULL)
+        {
+          g_printerr ("print-layout: no _Py_DebugOffsets schema for Python %u.%u\n", major, minor);
+          return 2;
+        }
+      for (guint i = 0; schema[i] != NULL; i++)
+        printf ("%s\n", schema[i]);
+      return 0;
     }
 
   if (!fields_cover_struct ())

@@ -24,8 +24,10 @@
 # its major.minor is listed in SPY_REQUIRE_PYTHONS, e.g. "3.8 3.9 3.13").
 
 import argparse
+import difflib
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,93 +41,96 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # field does not exist there: the probe prints -1 (SPY_OFFSET_NONE) and step 2
 # checks that none of the field's expressions compiles for that version.
 FIELDS = [
-    ("major", [(8, 13, "PY_MAJOR_VERSION")]),
-    ("minor", [(8, 13, "PY_MINOR_VERSION")]),
+    ("major", [(8, 15, "PY_MAJOR_VERSION")]),
+    ("minor", [(8, 15, "PY_MINOR_VERSION")]),
 
-    ("runtime_interpreters_head", [(8, 13, "offsetof (_PyRuntimeState, interpreters.head)")]),
+    ("runtime_interpreters_head", [(8, 15, "offsetof (_PyRuntimeState, interpreters.head)")]),
     ("runtime_gil", [(8, 11, "offsetof (_PyRuntimeState, ceval.gil)")]),
 
-    ("interp_next", [(8, 13, "offsetof (PyInterpreterState, next)")]),
+    ("interp_next", [(8, 15, "offsetof (PyInterpreterState, next)")]),
     ("interp_threads_head", [(8, 10, "offsetof (PyInterpreterState, tstate_head)"),
-                             (11, 13, "offsetof (PyInterpreterState, threads.head)")]),
+                             (11, 15, "offsetof (PyInterpreterState, threads.head)")]),
     ("interp_modules", [(8, 11, "offsetof (PyInterpreterState, modules)"),
-                        (12, 13, "offsetof (PyInterpreterState, imports.modules)")]),
-    ("interp_gil_ptr", [(12, 13, "offsetof (PyInterpreterState, ceval.gil)")]),
+                        (12, 15, "offsetof (PyInterpreterState, imports.modules)")]),
+    ("interp_gil_ptr", [(12, 15, "offsetof (PyInterpreterState, ceval.gil)")]),
 
-    ("gil_last_holder", [(8, 13, "offsetof (struct _gil_runtime_state, last_holder)")]),
-    ("gil_locked", [(8, 13, "offsetof (struct _gil_runtime_state, locked)")]),
+    ("gil_last_holder", [(8, 15, "offsetof (struct _gil_runtime_state, last_holder)")]),
+    ("gil_locked", [(8, 15, "offsetof (struct _gil_runtime_state, locked)")]),
 
-    ("tstate_size", [(8, 13, "sizeof (PyThreadState)")]),
-    ("tstate_next", [(8, 13, "offsetof (PyThreadState, next)")]),
-    ("tstate_interp", [(8, 13, "offsetof (PyThreadState, interp)")]),
+    ("tstate_size", [(8, 15, "sizeof (PyThreadState)")]),
+    ("tstate_next", [(8, 15, "offsetof (PyThreadState, next)")]),
+    ("tstate_interp", [(8, 15, "offsetof (PyThreadState, interp)")]),
     ("tstate_frame", [(8, 10, "offsetof (PyThreadState, frame)")]),
     ("tstate_cframe", [(11, 12, "offsetof (PyThreadState, cframe)")]),
-    ("tstate_current_frame", [(13, 13, "offsetof (PyThreadState, current_frame)")]),
-    ("tstate_thread_id", [(8, 13, "offsetof (PyThreadState, thread_id)")]),
-    ("tstate_native_thread_id", [(11, 13, "offsetof (PyThreadState, native_thread_id)")]),
-    ("tstate_datastack_chunk", [(11, 13, "offsetof (PyThreadState, datastack_chunk)")]),
+    ("tstate_current_frame", [(13, 15, "offsetof (PyThreadState, current_frame)")]),
+    ("tstate_holds_gil", [(14, 15, "offsetof (PyThreadState, holds_gil)")]),
+    ("tstate_base_frame", [(15, 15, "offsetof (PyThreadState, base_frame)")]),
+    ("tstate_thread_id", [(8, 15, "offsetof (PyThreadState, thread_id)")]),
+    ("tstate_native_thread_id", [(11, 15, "offsetof (PyThreadState, native_thread_id)")]),
+    ("tstate_datastack_chunk", [(11, 15, "offsetof (PyThreadState, datastack_chunk)")]),
 
     ("cframe_current_frame", [(11, 12, "offsetof (_PyCFrame, current_frame)")]),
 
-    ("chunk_previous", [(11, 13, "offsetof (_PyStackChunk, previous)")]),
-    ("chunk_size", [(11, 13, "offsetof (_PyStackChunk, size)")]),
-    ("chunk_top", [(11, 13, "offsetof (_PyStackChunk, top)")]),
-    ("chunk_data", [(11, 13, "offsetof (_PyStackChunk, data)")]),
+    ("chunk_previous", [(11, 15, "offsetof (_PyStackChunk, previous)")]),
+    ("chunk_size", [(11, 15, "offsetof (_PyStackChunk, size)")]),
+    ("chunk_top", [(11, 15, "offsetof (_PyStackChunk, top)")]),
+    ("chunk_data", [(11, 15, "offsetof (_PyStackChunk, data)")]),
 
     ("frame_back", [(8, 10, "offsetof (PyFrameObject, f_back)")]),
     ("frame_code", [(8, 10, "offsetof (PyFrameObject, f_code)")]),
     ("frame_lasti", [(8, 10, "offsetof (PyFrameObject, f_lasti)")]),
 
     ("iframe_code", [(11, 12, "offsetof (_PyInterpreterFrame, f_code)"),
-                     (13, 13, "offsetof (_PyInterpreterFrame, f_executable)")]),
-    ("iframe_previous", [(11, 13, "offsetof (_PyInterpreterFrame, previous)")]),
+                     (13, 15, "offsetof (_PyInterpreterFrame, f_executable)")]),
+    ("iframe_previous", [(11, 15, "offsetof (_PyInterpreterFrame, previous)")]),
     ("iframe_instr", [(11, 12, "offsetof (_PyInterpreterFrame, prev_instr)"),
-                      (13, 13, "offsetof (_PyInterpreterFrame, instr_ptr)")]),
-    ("iframe_owner", [(11, 13, "offsetof (_PyInterpreterFrame, owner)")]),
-    ("iframe_localsplus", [(11, 13, "offsetof (_PyInterpreterFrame, localsplus)")]),
-    ("iframe_owned_by_cstack", [(12, 13, "FRAME_OWNED_BY_CSTACK")]),
+                      (13, 15, "offsetof (_PyInterpreterFrame, instr_ptr)")]),
+    ("iframe_owner", [(11, 15, "offsetof (_PyInterpreterFrame, owner)")]),
+    ("iframe_localsplus", [(11, 15, "offsetof (_PyInterpreterFrame, localsplus)")]),
+    ("iframe_owner_not_python", [(12, 13, "FRAME_OWNED_BY_CSTACK"),
+                                 (14, 15, "FRAME_OWNED_BY_INTERPRETER")]),
 
-    ("code_filename", [(8, 13, "offsetof (PyCodeObject, co_filename)")]),
-    ("code_name", [(8, 13, "offsetof (PyCodeObject, co_name)")]),
-    ("code_qualname", [(11, 13, "offsetof (PyCodeObject, co_qualname)")]),
-    ("code_firstlineno", [(8, 13, "offsetof (PyCodeObject, co_firstlineno)")]),
+    ("code_filename", [(8, 15, "offsetof (PyCodeObject, co_filename)")]),
+    ("code_name", [(8, 15, "offsetof (PyCodeObject, co_name)")]),
+    ("code_qualname", [(11, 15, "offsetof (PyCodeObject, co_qualname)")]),
+    ("code_firstlineno", [(8, 15, "offsetof (PyCodeObject, co_firstlineno)")]),
     ("code_linetable", [(8, 9, "offsetof (PyCodeObject, co_lnotab)"),
-                        (10, 13, "offsetof (PyCodeObject, co_linetable)")]),
-    ("code_code_adaptive", [(11, 13, "offsetof (PyCodeObject, co_code_adaptive)")]),
+                        (10, 15, "offsetof (PyCodeObject, co_linetable)")]),
+    ("code_code_adaptive", [(11, 15, "offsetof (PyCodeObject, co_code_adaptive)")]),
 
-    ("object_type", [(8, 13, "offsetof (PyObject, ob_type)")]),
-    ("type_name", [(8, 13, "offsetof (PyTypeObject, tp_name)")]),
-    ("type_basicsize", [(8, 13, "offsetof (PyTypeObject, tp_basicsize)")]),
-    ("type_flags", [(8, 13, "offsetof (PyTypeObject, tp_flags)")]),
-    ("type_dictoffset", [(8, 13, "offsetof (PyTypeObject, tp_dictoffset)")]),
-    ("heaptype_cached_keys", [(8, 13, "offsetof (PyHeapTypeObject, ht_cached_keys)")]),
+    ("object_type", [(8, 15, "offsetof (PyObject, ob_type)")]),
+    ("type_name", [(8, 15, "offsetof (PyTypeObject, tp_name)")]),
+    ("type_basicsize", [(8, 15, "offsetof (PyTypeObject, tp_basicsize)")]),
+    ("type_flags", [(8, 15, "offsetof (PyTypeObject, tp_flags)")]),
+    ("type_dictoffset", [(8, 15, "offsetof (PyTypeObject, tp_dictoffset)")]),
+    ("heaptype_cached_keys", [(8, 15, "offsetof (PyHeapTypeObject, ht_cached_keys)")]),
 
-    ("bytes_size", [(8, 13, "offsetof (PyBytesObject, ob_base.ob_size)")]),
-    ("bytes_sval", [(8, 13, "offsetof (PyBytesObject, ob_sval)")]),
+    ("bytes_size", [(8, 15, "offsetof (PyBytesObject, ob_base.ob_size)")]),
+    ("bytes_sval", [(8, 15, "offsetof (PyBytesObject, ob_sval)")]),
 
-    ("unicode_length", [(8, 13, "offsetof (PyASCIIObject, length)")]),
-    ("unicode_state", [(8, 13, "offsetof (PyASCIIObject, state)")]),
-    ("unicode_ascii_size", [(8, 13, "sizeof (PyASCIIObject)")]),
-    ("unicode_compact_size", [(8, 13, "sizeof (PyCompactUnicodeObject)")]),
+    ("unicode_length", [(8, 15, "offsetof (PyASCIIObject, length)")]),
+    ("unicode_state", [(8, 15, "offsetof (PyASCIIObject, state)")]),
+    ("unicode_ascii_size", [(8, 15, "sizeof (PyASCIIObject)")]),
+    ("unicode_compact_size", [(8, 15, "sizeof (PyCompactUnicodeObject)")]),
 
     ("long_size", [(8, 11, "offsetof (PyLongObject, ob_base.ob_size)"),
-                   (12, 13, "offsetof (PyLongObject, long_value.lv_tag)")]),
+                   (12, 15, "offsetof (PyLongObject, long_value.lv_tag)")]),
     ("long_digit", [(8, 11, "offsetof (PyLongObject, ob_digit)"),
-                    (12, 13, "offsetof (PyLongObject, long_value.ob_digit)")]),
+                    (12, 15, "offsetof (PyLongObject, long_value.ob_digit)")]),
 
-    ("module_dict", [(8, 13, "offsetof (PyModuleObject, md_dict)")]),
+    ("module_dict", [(8, 15, "offsetof (PyModuleObject, md_dict)")]),
 
-    ("dict_used", [(8, 13, "offsetof (PyDictObject, ma_used)")]),
-    ("dict_keys", [(8, 13, "offsetof (PyDictObject, ma_keys)")]),
-    ("dict_values", [(8, 13, "offsetof (PyDictObject, ma_values)")]),
+    ("dict_used", [(8, 15, "offsetof (PyDictObject, ma_used)")]),
+    ("dict_keys", [(8, 15, "offsetof (PyDictObject, ma_keys)")]),
+    ("dict_values", [(8, 15, "offsetof (PyDictObject, ma_values)")]),
 
     ("dictkeys_size", [(8, 10, "offsetof (PyDictKeysObject, dk_size)")]),
-    ("dictkeys_log2_size", [(11, 13, "offsetof (PyDictKeysObject, dk_log2_size)")]),
-    ("dictkeys_log2_index_bytes", [(11, 13, "offsetof (PyDictKeysObject, dk_log2_index_bytes)")]),
-    ("dictkeys_kind", [(11, 13, "offsetof (PyDictKeysObject, dk_kind)")]),
-    ("dictkeys_nentries", [(8, 13, "offsetof (PyDictKeysObject, dk_nentries)")]),
-    ("dictkeys_indices", [(8, 13, "offsetof (PyDictKeysObject, dk_indices)")]),
-    ("dictvalues_values", [(11, 13, "offsetof (PyDictValues, values)")]),
+    ("dictkeys_log2_size", [(11, 15, "offsetof (PyDictKeysObject, dk_log2_size)")]),
+    ("dictkeys_log2_index_bytes", [(11, 15, "offsetof (PyDictKeysObject, dk_log2_index_bytes)")]),
+    ("dictkeys_kind", [(11, 15, "offsetof (PyDictKeysObject, dk_kind)")]),
+    ("dictkeys_nentries", [(8, 15, "offsetof (PyDictKeysObject, dk_nentries)")]),
+    ("dictkeys_indices", [(8, 15, "offsetof (PyDictKeysObject, dk_indices)")]),
+    ("dictvalues_values", [(11, 15, "offsetof (PyDictValues, values)")]),
 ]
 
 # Fields that our table leaves NONE although the headers have them, because
@@ -137,6 +142,8 @@ PRESENT_BUT_UNUSED = {
                         "the stack is the _PyInterpreterFrame chain",
     ("frame_back", 12): "as for 3.11",
     ("frame_back", 13): "as for 3.11",
+    ("frame_back", 14): "as for 3.11",
+    ("frame_back", 15): "as for 3.11",
 }
 
 # Fields that follow from a #define in the headers rather than a struct.
@@ -147,39 +154,53 @@ DEFINE_FIELDS = """
 #else
   P ("long_lv_tag", 0);
 #endif
+#if PY_VERSION_HEX >= 0x030E0000
+  P ("stackref_tag_bits", Py_TAG_BITS);
+#else
+  P ("stackref_tag_bits", 0);
+#endif
 """
 
 # What the walker assumes beyond the table; printed as `assume.NAME` and
 # compared with the value given here. (first minor, last minor, C, expected)
 ASSUMPTIONS = [
-    ("digit_size", 8, 13, "sizeof (digit)", 4),
-    ("pylong_shift", 8, 13, "PyLong_SHIFT", 30),
-    ("long_non_size_bits", 12, 13, "_PyLong_NON_SIZE_BITS", 3),
-    ("codeunit_size", 8, 13, "sizeof (_Py_CODEUNIT)", 2),
-    ("frame_owned_by_thread", 11, 13, "FRAME_OWNED_BY_THREAD", 0),
-    ("unicode_state_size", 8, 13, "sizeof (((PyASCIIObject *) 0)->state)", 4),
-    ("thread_id_size", 8, 13, "sizeof (((PyThreadState *) 0)->thread_id)", 8),
+    ("digit_size", 8, 15, "sizeof (digit)", 4),
+    ("pylong_shift", 8, 15, "PyLong_SHIFT", 30),
+    ("long_non_size_bits", 12, 15, "_PyLong_NON_SIZE_BITS", 3),
+    ("codeunit_size", 8, 15, "sizeof (_Py_CODEUNIT)", 2),
+    ("frame_owned_by_thread", 11, 15, "FRAME_OWNED_BY_THREAD", 0),
+    ("unicode_state_size", 8, 15, "sizeof (((PyASCIIObject *) 0)->state)", 4),
+    ("thread_id_size", 8, 15, "sizeof (((PyThreadState *) 0)->thread_id)", 8),
     ("frame_lasti_size", 8, 10, "sizeof (((PyFrameObject *) 0)->f_lasti)", 4),
-    ("iframe_owner_size", 11, 13, "sizeof (((_PyInterpreterFrame *) 0)->owner)", 1),
-    ("code_firstlineno_size", 8, 13, "sizeof (((PyCodeObject *) 0)->co_firstlineno)", 4),
-    ("gil_locked_size", 8, 13, "sizeof (((struct _gil_runtime_state *) 0)->locked)", 4),
-    ("gil_last_holder_size", 8, 13, "sizeof (((struct _gil_runtime_state *) 0)->last_holder)", 8),
-    ("dk_log2_size_size", 11, 13, "sizeof (((PyDictKeysObject *) 0)->dk_log2_size)", 1),
-    ("dk_log2_index_bytes_size", 11, 13,
+    ("iframe_owner_size", 11, 15, "sizeof (((_PyInterpreterFrame *) 0)->owner)", 1),
+    ("code_firstlineno_size", 8, 15, "sizeof (((PyCodeObject *) 0)->co_firstlineno)", 4),
+    ("gil_locked_size", 8, 15, "sizeof (((struct _gil_runtime_state *) 0)->locked)", 4),
+    ("gil_last_holder_size", 8, 15, "sizeof (((struct _gil_runtime_state *) 0)->last_holder)", 8),
+    ("dk_log2_size_size", 11, 15, "sizeof (((PyDictKeysObject *) 0)->dk_log2_size)", 1),
+    ("dk_log2_index_bytes_size", 11, 15,
      "sizeof (((PyDictKeysObject *) 0)->dk_log2_index_bytes)", 1),
-    ("dk_kind_size", 11, 13, "sizeof (((PyDictKeysObject *) 0)->dk_kind)", 1),
-    ("dk_nentries_size", 8, 13, "sizeof (((PyDictKeysObject *) 0)->dk_nentries)", 8),
-    ("native_thread_id_size", 11, 13,
+    ("dk_kind_size", 11, 15, "sizeof (((PyDictKeysObject *) 0)->dk_kind)", 1),
+    ("dk_nentries_size", 8, 15, "sizeof (((PyDictKeysObject *) 0)->dk_nentries)", 8),
+    ("native_thread_id_size", 11, 15,
      "sizeof (((PyThreadState *) 0)->native_thread_id)", 8),
 ]
 
 # Fields that no header states: they are checked by live-check.py.
 SEMANTIC_FIELDS = {"linetable_kind", "dict_scheme", "lasti_in_code_units"}
 
-# 3.13+: _Py_DebugOffsets members (include/python3.13/internal/pycore_runtime.h)
-# that mirror a SpyPythonLayout field. A member given as a pair (a, b) stands
-# for the difference a - b: the GIL fields are relative to PyInterpreterState
-# there, relative to struct _gil_runtime_state in our table.
+# 3.13+: _Py_DebugOffsets members (3.13: internal/pycore_runtime.h, 3.14+:
+# internal/pycore_debug_offsets.h) that mirror a SpyPythonLayout field, from
+# 3.13 on unless DEBUG_OFFSETS_SINCE says otherwise. A member given as a pair
+# (a, b) stands for the difference a - b: the GIL fields are relative to
+# PyInterpreterState there, relative to struct _gil_runtime_state in our table.
+DEBUG_OFFSETS_SINCE = {
+    "thread_state.base_frame": 15,
+    "thread_state.holds_gil": 15,
+    "type_object.tp_basicsize": 15,
+    "type_object.tp_dictoffset": 15,
+    "heap_type_object.ht_cached_keys": 15,
+    "unicode_object.compactunicodeobject_size": 15,
+}
 DEBUG_OFFSETS = [
     ("runtime_state.interpreters_head", "runtime_interpreters_head"),
     ("interpreter_state.next", "interp_next"),
@@ -220,7 +241,20 @@ DEBUG_OFFSETS = [
     ("unicode_object.state", "unicode_state"),
     ("unicode_object.length", "unicode_length"),
     ("unicode_object.asciiobject_size", "unicode_ascii_size"),
+    ("thread_state.base_frame", "tstate_base_frame"),
+    ("thread_state.holds_gil", "tstate_holds_gil"),
+    ("type_object.tp_basicsize", "type_basicsize"),
+    ("type_object.tp_dictoffset", "type_dictoffset"),
+    ("heap_type_object.ht_cached_keys", "heaptype_cached_keys"),
+    ("unicode_object.compactunicodeobject_size", "unicode_compact_size"),
 ]
+
+
+def debug_offsets_for(minor):
+    def since(member):
+        first = member[0] if isinstance(member, tuple) else member
+        return DEBUG_OFFSETS_SINCE.get(first, 13)
+    return [(m, f) for m, f in DEBUG_OFFSETS if since(m) <= minor]
 
 # Further _Py_DebugOffsets members to print, to help read a failure.
 DEBUG_OFFSETS_SHOWN = ["runtime_state.size", "interpreter_state.size",
@@ -236,6 +270,10 @@ INTERNAL_HEADERS = [
     "pycore_gil.h",           # struct _gil_runtime_state
     "pycore_ceval_state.h",   # 3.12+: struct _ceval_state, ceval.gil
     "pycore_frame.h",         # 3.11+: _PyInterpreterFrame
+    "pycore_stackref.h",      # 3.14+: _PyStackRef, Py_TAG_BITS
+    "pycore_interpframe_structs.h",  # 3.14+: _PyInterpreterFrame, owners
+    "pycore_tstate.h",        # _PyThreadStateImpl
+    "pycore_debug_offsets.h", # 3.14+: _Py_DebugOffsets
     "pycore_code.h",
     "pycore_dict.h",          # 3.11+: struct _dictkeysobject, _dictvalues
     "pycore_moduleobject.h",  # 3.10+: PyModuleObject
@@ -328,11 +366,16 @@ def resolve_interpreter(spec):
 
 
 INTERPRETER_INFO = r"""
-import sys, sysconfig
+import os, sys, sysconfig
 v = sysconfig.get_config_var
 print("version=%d.%d" % sys.version_info[:2])
 print("full_version=%s" % sys.version.split()[0])
-print("includepy=%s" % v("INCLUDEPY"))
+# Where the headers were installed; an interpreter unpacked elsewhere (our
+# _cache/pythons) finds its own under its prefix.
+include = v("INCLUDEPY")
+if not os.path.exists(os.path.join(include, "Python.h")):
+    include = sysconfig.get_paths()["include"]
+print("includepy=%s" % include)
 print("py_debug=%s" % (1 if hasattr(sys, "gettotalrefcount") else 0))
 print("gil_disabled=%s" % (v("Py_GIL_DISABLED") or 0))
 print("pointer_size=%d" % (8 if sys.maxsize > 2**32 else 4))
@@ -384,7 +427,7 @@ def probe_source(include_dir, minor):
     debug = []
     if minor >= 13:
         members = []
-        for member, _ in DEBUG_OFFSETS:
+        for member, _ in debug_offsets_for(minor):
             members.extend(member if isinstance(member, tuple) else (member,))
         members += DEBUG_OFFSETS_SHOWN
         debug.append("  if (argc > 1)\n    {")
@@ -429,8 +472,12 @@ def compiler():
 def compile_c(source, path, include_dir, output=None):
     with open(path, "w") as f:
         f.write(source)
+    # The parent too: Debian's pyconfig.h includes its multiarch copy as
+    # <x86_64-linux-gnu/python3.X/pyconfig.h>, which for an interpreter
+    # unpacked outside /usr is under that parent.
     cmd = [compiler(), "-std=gnu11", "-w", "-DPy_BUILD_CORE",
-           "-I" + include_dir, "-I" + os.path.join(include_dir, "internal")]
+           "-I" + include_dir, "-I" + os.path.join(include_dir, "internal"),
+           "-I" + os.path.dirname(include_dir)]
     if "clang" in run([compiler(), "--version"]).stdout:
         cmd.append("-ferror-limit=0")
     else:
@@ -487,14 +534,14 @@ def compare(table, probed, minor):
     return problems
 
 
-def check_debug_offsets(probed, table):
+def check_debug_offsets(probed, table, minor):
     problems = []
     if probed.get("debug.cookie") != "xdebugpy":
         return ["_PyRuntime does not start with the xdebugpy cookie (got %r)"
                 % probed.get("debug.cookie")]
     if probed.get("debug.free_threaded") != "0":
         problems.append("debug offsets say free-threaded build")
-    for member, field in DEBUG_OFFSETS:
+    for member, field in debug_offsets_for(minor):
         if isinstance(member, tuple):
             value = int(probed["debug." + member[0]]) - int(probed["debug." + member[1]])
             shown = "%s - %s" % member
@@ -505,6 +552,53 @@ def check_debug_offsets(probed, table):
             problems.append("_Py_DebugOffsets.%s=%d but table %s=%s"
                             % (shown, value, field, table[field]))
     return problems
+
+
+def header_debug_offsets_members(include_dir):
+    """The members of _Py_DebugOffsets in the header's order, as
+    "group.member" (each sub-struct's members prefixed by its field name)."""
+    for path in sorted(glob.glob(os.path.join(include_dir, "internal", "*.h"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        start = text.find("typedef struct _Py_DebugOffsets")
+        if start >= 0:
+            break
+    else:
+        raise Failure("no header in %s/internal defines _Py_DebugOffsets" % include_dir)
+    body = text[start:text.index("} _Py_DebugOffsets;", start)]
+    body = re.sub(r"/\*.*?\*/", "", re.sub(r"//[^\n]*", "", body), flags=re.S)
+    names, pending = [], None
+    for line in body.splitlines()[1:]:
+        line = line.strip()
+        if re.match(r"struct\s*\w*\s*\{", line):
+            pending = []
+            continue
+        end = re.match(r"\}\s*(\w+)\s*;", line)
+        if end and pending is not None:
+            names += ["%s.%s" % (end.group(1), n) for n in pending]
+            pending = None
+            continue
+        member = re.match(r"(?:char|uint64_t)\s+(\w+)", line)
+        if member:
+            if not line.startswith("char") and not line.startswith("uint64_t"):
+                raise Failure("unexpected member type in _Py_DebugOffsets: %r" % line)
+            (pending if pending is not None else names).append(member.group(1))
+        elif line and not line.startswith("#"):
+            raise Failure("cannot parse _Py_DebugOffsets line %r (%s)" % (line, path))
+    return names, path
+
+
+def check_debug_offsets_schema(print_layout, version, include_dir):
+    """Our schema of _Py_DebugOffsets for this minor must be the header's."""
+    ours = run_print_layout(print_layout, version, ["--debug-offsets-schema"]).split()
+    theirs, path = header_debug_offsets_members(include_dir)
+    print("_Py_DebugOffsets schema: %d members in %s, %d in ours"
+          % (len(theirs), os.path.relpath(path, include_dir), len(ours)))
+    if ours == theirs:
+        return []
+    diff = difflib.unified_diff(theirs, ours, "header", "spy-python-layout.c", lineterm="")
+    return ["our _Py_DebugOffsets schema for %s differs from %s:\n    %s"
+            % (version, path, "\n    ".join(diff))]
 
 
 def check_apply_debug_offsets(print_layout, version, dump, table):
@@ -586,7 +680,8 @@ def check(args, tmp):
         for key, value in probed.items():
             if key.startswith("debug."):
                 print("  %s=%s" % (key[len("debug."):], value))
-        problems += check_debug_offsets(probed, table)
+        problems += check_debug_offsets(probed, table, minor)
+        problems += check_debug_offsets_schema(args.print_layout, version, include_dir)
         if int(probed["debug.size"]) > size:
             problems.append("sizeof (_Py_DebugOffsets)=%s exceeds SPY_DEBUG_OFFSETS_MAX_SIZE=%d"
                             % (probed["debug.size"], size))

@@ -144,7 +144,7 @@ def case_unsupported(spyglass, version):
         message = run_dump([spyglass], proc.pid)
     finally:
         stop(proc)
-    expect_words(message, [(version,), ("3.8",), ("3.13",)])
+    expect_words(message, [(version,), ("3.8",), ("3.15",)])
 
 
 def runnable_by_nobody(path):
