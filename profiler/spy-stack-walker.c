@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "spy-pyobject.h"
+#include "spy-stack-check.h"
 #include "spy-stack-walker.h"
 #include "spy-thread-ids.h"
 
@@ -18,6 +19,8 @@
 #define MAX_STRUCT_READ    4096
 #define MAX_LINETABLE_SIZE (1024 * 1024)
 #define MAX_CACHED_CODES   100000
+/* Reads of one sample before a stack that keeps moving is an error. */
+#define MAX_READ_ATTEMPTS  8
 /* Below this depth, cycles are caught by the depth bound alone; above it a
  * set of seen frames tells a cycle from a deep stack. */
 #define CYCLE_CHECK_DEPTH  512
@@ -39,7 +42,11 @@ struct _SpyStackWalker {
   GArray                *known_tstates; /* guint64: the last sample's thread states */
   SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
   gboolean               skip_active; /* the caller decides who runs */
+  SpyStackCheck         *check;      /* what this sample's stacks were read
+                                      * from, read again at its end */
+  guint64                n_torn;     /* samples read again: a stack moved */
 };
+
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-stack-walker-error-quark, spy_stack_walker_error)
@@ -76,6 +83,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->codes, g_hash_table_unref);
   g_clear_pointer (&self->to_check, g_ptr_array_unref);
   g_clear_pointer (&self->known_tstates, g_array_unref);
+  g_clear_pointer (&self->check, spy_stack_check_free);
   g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
@@ -93,6 +101,7 @@ spy_stack_walker_init (SpyStackWalker *self)
   self->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, spy_code_free);
   self->to_check = g_ptr_array_new ();
   self->known_tstates = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->check = spy_stack_check_new ();
 }
 
 SpyStackWalker *
@@ -323,6 +332,63 @@ chain_guard_clear (ChainGuard *guard)
   g_clear_pointer (&guard->seen, g_hash_table_unref);
 }
 
+/* A frame reached by a walk: its link to its caller and its code, both
+ * from @buf (the frame's bytes as read), are checked at the end of the
+ * sample unless @checked is FALSE (the frame comes from a snapshot). */
+static void
+add_link (SpyStackWalker *self,
+          guint64         frame,
+          const guint8   *buf,
+          gint64          link_offset,
+          gint64          code_offset,
+          gboolean        checked)
+{
+  gint64 lo = MIN (link_offset, code_offset), hi = MAX (link_offset, code_offset);
+
+  spy_stack_check_add_link (self->check, frame);
+  if (!checked)
+    return;
+  /* Neighbours in every version: one read. */
+  if (hi - lo == 8)
+    spy_stack_check_add_bytes (self->check, frame + lo, buf + lo, 16, FALSE);
+  else
+    {
+      spy_stack_check_add_bytes (self->check, frame + link_offset, buf + link_offset, 8, FALSE);
+      spy_stack_check_add_bytes (self->check, frame + code_offset, buf + code_offset, 8, FALSE);
+    }
+}
+
+/* ≤3.10: a frame object, from its reference count (at 0 in every default
+ * build) to its code; a freed one has none. */
+static gboolean
+add_frame_object_link (SpyStackWalker  *self,
+                       guint64          frame,
+                       const guint8    *buf,
+                       GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  gint64 end = MAX (layout->frame_back, layout->frame_code) + 8;
+  gint64 refcount;
+
+  memcpy (&refcount, buf, sizeof refcount);
+  if (refcount <= 0)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                   "A frame was freed while its stack was read");
+      return FALSE;
+    }
+  spy_stack_check_add_link (self->check, frame);
+  if (end <= SPY_STACK_CHECK_MAX_BYTES)
+    spy_stack_check_add_bytes (self->check, frame, buf, end, TRUE);
+  else
+    {
+      spy_stack_check_add_bytes (self->check, frame, buf, 16, TRUE);
+      spy_stack_check_add_bytes (self->check, frame + layout->frame_back, buf + layout->frame_back, 8, FALSE);
+      spy_stack_check_add_bytes (self->check, frame + layout->frame_code, buf + layout->frame_code, 8, FALSE);
+    }
+  return TRUE;
+}
+
 static gboolean
 push_frame (SpyStackWalker  *self,
             GArray          *frames,
@@ -357,7 +423,8 @@ walk_frame_objects (SpyStackWalker  *self,
       gint64 lasti;
 
       ok = chain_guard_step (&guard, frame, error) &&
-           read_struct (self, frame, buf, size, "frame", error);
+           read_struct (self, frame, buf, size, "frame", error) &&
+           add_frame_object_link (self, frame, buf, error);
       if (!ok)
         break;
       lasti = get_i32 (buf, layout->frame_lasti);
@@ -438,10 +505,17 @@ remember_chunks (SpyStackWalker  *self,
   return TRUE;
 }
 
-/* 3.11+: _PyInterpreterFrame, linked by `previous`. */
+/* 3.11+: _PyInterpreterFrame, linked by `previous`. From 3.15 every
+ * complete chain ends at the thread's base frame (@base, else 0): one that
+ * ends elsewhere was read while it changed. Frames within [@snap_start,
+ * @snap_end) come from the snapshot taken with the thread's top-frame
+ * pointer; the others are checked again at the end of the sample. */
 static gboolean
 walk_interpreter_frames (SpyStackWalker  *self,
                          guint64          frame,
+                         guint64          base,
+                         guint64          snap_start,
+                         guint64          snap_end,
                          GArray          *frames,
                          GError         **error)
 {
@@ -449,7 +523,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
   ChainGuard guard = { 0 };
   gboolean ok = TRUE;
 
-  while (frame != 0 && ok)
+  while (frame != 0 && frame != base && ok)
     {
       guint8 buf[MAX_STRUCT_READ];
       guint64 code_addr, instr;
@@ -460,12 +534,19 @@ walk_interpreter_frames (SpyStackWalker  *self,
            read_struct (self, frame, buf, layout->iframe_localsplus, "frame", error);
       if (!ok)
         break;
+      add_link (self, frame, buf, layout->iframe_previous, layout->iframe_code,
+                frame < snap_start || frame >= snap_end ||
+                snap_end - frame < (guint64) layout->iframe_localsplus);
       frame = get_ptr (buf, layout->iframe_previous);
       if (layout->iframe_owner_not_python >= 0 &&
-          buf[layout->iframe_owner] == layout->iframe_owner_not_python)
-        continue;  /* a shim the C stack owns: not Python code */
+          buf[layout->iframe_owner] >= layout->iframe_owner_not_python)
+        continue;  /* an entry frame or shim: no Python code runs in it */
 
-      code_addr = get_ptr (buf, layout->iframe_code);
+      /* 3.14+: a _PyStackRef, whose low bits are tags. */
+      code_addr = get_ptr (buf, layout->iframe_code) & ~layout->stackref_tag_bits;
+      /* 3.14+: a frame being popped has lost its code already. */
+      if (code_addr == 0 && layout->stackref_tag_bits != 0)
+        continue;
       if (!(code = get_code (self, code_addr, error)))
         {
           ok = FALSE;
@@ -485,14 +566,27 @@ walk_interpreter_frames (SpyStackWalker  *self,
         g_array_append_val (frames, f);
       }
     }
+  if (ok && base != 0 && frame != base)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                   "A frame chain ends before the thread's base frame: "
+                   "it changed while being read");
+      ok = FALSE;
+    }
   chain_guard_clear (&guard);
   return ok;
 }
 
-/* What a batched read fetched for one thread ahead of its walk (3.11+). */
+/* What a batched read fetched for one thread ahead of its walk (3.11+):
+ * its top-frame pointer, the first CHUNK_PREFETCH bytes of its newest chunk
+ * (where that frame and its callers are), and the pointer again, back to
+ * back in one call: when the pointer held still across the copy, the copy
+ * is one moment of the thread's stack. */
 typedef struct {
-  guint64  current_frame;        /* via cframe (3.11, 3.12) */
-  guint8  *chunk;                /* the first CHUNK_PREFETCH bytes of its chunk */
+  guint64  current_frame;        /* before the copy */
+  guint8  *chunk;
+  guint64  current_frame_again;  /* after it */
+  guint64  cframe_again;         /* 3.11, 3.12: tstate->cframe, after it */
   gboolean ok;
 } Prefetch;
 
@@ -505,50 +599,98 @@ thread_chunk (SpyStackWalker *self,
 
 static gboolean
 walk_thread (SpyStackWalker  *self,
+             guint64          tstate,
              const guint8    *tstate_buf,
              const Prefetch  *prefetch,
              GArray          *frames,
              GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
-  guint64 frame;
+  guint64 frame, base = 0, chunk, top_addr;
 
   if (layout->tstate_frame != SPY_OFFSET_NONE)
-    return walk_frame_objects (self, get_ptr (tstate_buf, layout->tstate_frame), frames, error);
+    {
+      frame = get_ptr (tstate_buf, layout->tstate_frame);
+      spy_stack_check_begin_thread (self->check, frames, tstate + layout->tstate_frame, frame);
+      /* A frame freed under the walk: the thread returned past it, and is
+       * at a frame we have not seen. Begin again from there, at once. */
+      for (guint attempt = 1; ; attempt++)
+        {
+          g_autoptr(GError) local_error = NULL;
 
+          if (walk_frame_objects (self, frame, frames, &local_error))
+            return TRUE;
+          /* Not from the pages this sample keeps: they hold the past. */
+          spy_memory_forget (self->memory);
+          if (attempt == MAX_READ_ATTEMPTS ||
+              !g_error_matches (local_error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN) ||
+              !spy_memory_read_ptr (self->memory, tstate + layout->tstate_frame, &frame, NULL))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          spy_stack_check_restart_thread (self->check, frame);
+        }
+    }
+
+  if (layout->tstate_base_frame != SPY_OFFSET_NONE)
+    base = get_ptr (tstate_buf, layout->tstate_base_frame);
+  chunk = thread_chunk (self, tstate_buf);
+
+  if (prefetch->ok)
+    {
+      frame = prefetch->current_frame;
+      spy_stack_check_begin_thread (self->check, frames, 0, frame);
+      if (frame != 0 && frame != base &&
+          (!remember_chunks (self, chunk, prefetch->chunk, CHUNK_PREFETCH, error) ||
+           !walk_interpreter_frames (self, frame, base, chunk, chunk + CHUNK_PREFETCH, frames, error)))
+        return FALSE;
+      /* Where the thread was once its frames were copied: at one of those
+       * walked, or the copy mixes moments. */
+      if ((layout->tstate_cframe != SPY_OFFSET_NONE &&
+           prefetch->cframe_again != get_ptr (tstate_buf, layout->tstate_cframe)) ||
+          !spy_stack_check_settle_thread (self->check, prefetch->current_frame_again))
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                       "A thread's stack moved while it was copied");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  /* No snapshot: the pointer and every frame are checked at the end. */
   if (layout->tstate_current_frame != SPY_OFFSET_NONE)
-    frame = get_ptr (tstate_buf, layout->tstate_current_frame);
-  else if (prefetch->ok)
-    frame = prefetch->current_frame;
+    {
+      top_addr = tstate + layout->tstate_current_frame;
+      frame = get_ptr (tstate_buf, layout->tstate_current_frame);
+    }
   else
     {
       guint64 cframe = get_ptr (tstate_buf, layout->tstate_cframe);
 
       if (cframe == 0)
         return TRUE;
-      if (!spy_memory_read_ptr (self->memory, cframe + layout->cframe_current_frame, &frame, error))
+      top_addr = cframe + layout->cframe_current_frame;
+      if (!spy_memory_read_ptr (self->memory, top_addr, &frame, error))
         return FALSE;
     }
-
-  if (frame == 0)
-    return TRUE;
-  if (!remember_chunks (self, thread_chunk (self, tstate_buf),
-                        prefetch->ok ? prefetch->chunk : NULL,
-                        prefetch->ok ? CHUNK_PREFETCH : 0, error))
-    return FALSE;
-  return walk_interpreter_frames (self, frame, frames, error);
+  spy_stack_check_begin_thread (self->check, frames, top_addr, frame);
+  return frame == 0 || frame == base ||
+         (remember_chunks (self, chunk, NULL, 0, error) &&
+          walk_interpreter_frames (self, frame, base, 0, 0, frames, error));
 }
 
-/* 3.11+: every thread's cframe and first chunk in one system call. When
+/* 3.11+: every thread's snapshot (see Prefetch) in one system call. When
  * that fails (a chunk at the end of a mapping, say), each thread reads its
- * own later. */
+ * own later, and is checked frame by frame. */
 static void
-prefetch_threads (SpyStackWalker *self,
-                  GPtrArray      *tstate_bufs,
-                  Prefetch       *prefetch)
+prefetch_threads (SpyStackWalker        *self,
+                  SpyThreadStack *const *stacks,
+                  GPtrArray             *tstate_bufs,
+                  Prefetch              *prefetch)
 {
   const SpyPythonLayout *layout = &self->layout;
-  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 2 * tstate_bufs->len);
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 4 * tstate_bufs->len);
   guint n_ops = 0;
   gboolean ok;
 
@@ -557,7 +699,8 @@ prefetch_threads (SpyStackWalker *self,
   for (guint i = 0; i < tstate_bufs->len; i++)
     {
       const guint8 *buf = g_ptr_array_index (tstate_bufs, i);
-      guint64 chunk = thread_chunk (self, buf);
+      guint64 tstate = stacks[i]->tstate;
+      guint64 chunk = thread_chunk (self, buf), top_addr;
 
       if (chunk == 0 || (chunk & 7) != 0)
         return;
@@ -567,11 +710,17 @@ prefetch_threads (SpyStackWalker *self,
 
           if (cframe == 0 || (cframe & 7) != 0)
             return;
-          ops[n_ops++] = (SpyReadOp) { cframe + layout->cframe_current_frame,
-                                       &prefetch[i].current_frame, sizeof (guint64) };
+          top_addr = cframe + layout->cframe_current_frame;
         }
+      else
+        top_addr = tstate + layout->tstate_current_frame;
       prefetch[i].chunk = g_malloc (CHUNK_PREFETCH);
+      ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame, sizeof (guint64) };
       ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk, CHUNK_PREFETCH };
+      ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame_again, sizeof (guint64) };
+      if (layout->tstate_cframe != SPY_OFFSET_NONE)
+        ops[n_ops++] = (SpyReadOp) { tstate + layout->tstate_cframe, &prefetch[i].cframe_again,
+                                     sizeof (guint64) };
     }
 
   ok = spy_memory_readv (self->memory, ops, n_ops, NULL);
@@ -645,7 +794,8 @@ sample_interpreter (SpyStackWalker  *self,
 
   if (!spy_memory_read_ptr (self->memory, interp + layout->interp_threads_head, &tstate, error))
     return FALSE;
-  holder = gil_holder (self, interp);
+  /* 3.14+: each thread state says whether it holds the GIL. */
+  holder = layout->tstate_holds_gil == SPY_OFFSET_NONE ? gil_holder (self, interp) : 0;
   known_bufs = prefetch_tstates (self, interp, tstate_size);
 
   /* First the list of thread states, then their frames. */
@@ -677,7 +827,10 @@ sample_interpreter (SpyStackWalker  *self,
       stack->thread_id = get_ptr (buf, layout->tstate_thread_id);
       if (layout->tstate_native_thread_id != SPY_OFFSET_NONE)
         stack->native_id = get_ptr (buf, layout->tstate_native_thread_id);
-      stack->gil = holder == tstate;
+      if (layout->tstate_holds_gil != SPY_OFFSET_NONE)
+        stack->gil = get_i32 (buf, layout->tstate_holds_gil) != 0;
+      else
+        stack->gil = holder == tstate;
       stack->frames = g_array_new (FALSE, FALSE, sizeof (SpyFrame));
       g_ptr_array_add (stacks, stack);
       tstate = get_ptr (buf, layout->tstate_next);
@@ -695,12 +848,14 @@ sample_interpreter (SpyStackWalker  *self,
     }
 
   prefetch = g_new0 (Prefetch, tstate_bufs->len);
-  prefetch_threads (self, tstate_bufs, prefetch);
+  prefetch_threads (self, (SpyThreadStack **) stacks->pdata + (stacks->len - tstate_bufs->len),
+                    tstate_bufs, prefetch);
   for (guint i = 0; i < tstate_bufs->len && ok; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, stacks->len - tstate_bufs->len + i);
 
-      ok = walk_thread (self, g_ptr_array_index (tstate_bufs, i), &prefetch[i], stack->frames, error);
+      ok = walk_thread (self, stack->tstate, g_ptr_array_index (tstate_bufs, i), &prefetch[i],
+                        stack->frames, error);
     }
   for (guint i = 0; i < tstate_bufs->len; i++)
     g_free (prefetch[i].chunk);
@@ -740,46 +895,27 @@ same_identity (const SpyPythonLayout *layout,
   return memcmp (then + layout->code_firstlineno - start, now + layout->code_firstlineno - start, 4) == 0;
 }
 
-/* Re-reads the identity of every cached code object this sample used, in
- * one call; those that changed are dropped. TRUE when all were current. */
+/* Drops the cached code objects that changed; TRUE when none did. @read:
+ * whether their identities could be read again at all (if not, one of
+ * them is gone, and all are dropped). */
 static gboolean
-check_cached_codes (SpyStackWalker *self)
+codes_still_current (SpyStackWalker *self,
+                     const guint8   *now,
+                     gint64          identity_start,
+                     gint64          identity_len,
+                     gboolean        read)
 {
-  g_autofree SpyReadOp *ops = NULL;
-  g_autofree guint8 *now = NULL;
-  gint64 start, len;
   gboolean current = TRUE;
 
-  if (self->to_check->len == 0)
-    return TRUE;
-  identity_span (&self->layout, &start, &len);
-  ops = g_new (SpyReadOp, self->to_check->len);
-  now = g_malloc (self->to_check->len * len);
   for (guint i = 0; i < self->to_check->len; i++)
     {
       SpyCode *code = g_ptr_array_index (self->to_check, i);
 
-      ops[i] = (SpyReadOp) { code->addr + start, now + i * len, len };
-    }
-
-  if (!spy_memory_readv (self->memory, ops, self->to_check->len, NULL))
-    {
-      /* One of them is gone: drop them all and read them again. */
-      for (guint i = 0; i < self->to_check->len; i++)
-        g_hash_table_remove (self->codes, &((SpyCode *) g_ptr_array_index (self->to_check, i))->addr);
-      current = FALSE;
-    }
-  else
-    {
-      for (guint i = 0; i < self->to_check->len; i++)
+      if (!read || !same_identity (&self->layout, code->identity, now + i * identity_len,
+                                   identity_start))
         {
-          SpyCode *code = g_ptr_array_index (self->to_check, i);
-
-          if (!same_identity (&self->layout, code->identity, now + i * len, start))
-            {
-              g_hash_table_remove (self->codes, &code->addr);
-              current = FALSE;
-            }
+          g_hash_table_remove (self->codes, &code->addr);
+          current = FALSE;
         }
     }
   if (!current)
@@ -788,9 +924,44 @@ check_cached_codes (SpyStackWalker *self)
   return current;
 }
 
+/* After a sample: reads again, in one call, the identity of each cached
+ * code object it used (one freed and replaced by another at the same
+ * address would name the wrong function), and what its stacks were read
+ * from (see SpyStackCheck). Must run after spy_memory_forget(), so that the
+ * bytes come from the target and not from this sample's copies. */
+static void
+check_sample (SpyStackWalker *self,
+              gboolean       *codes_current,
+              gboolean       *stacks_current)
+{
+  guint n_codes = self->to_check->len;
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, n_codes + 1);
+  g_autofree guint8 *now = NULL;
+  gint64 start, len;
+  gboolean read;
+
+  identity_span (&self->layout, &start, &len);
+  now = g_malloc (n_codes * len + 1);
+  for (guint i = 0; i < n_codes; i++)
+    {
+      SpyCode *code = g_ptr_array_index (self->to_check, i);
+
+      ops[i] = (SpyReadOp) { code->addr + start, now + i * len, len };
+    }
+  *stacks_current = spy_stack_check_verify (self->check, self->memory, ops, n_codes, &read);
+  if (!read && n_codes > 0)
+    {
+      /* Which of them failed? The code objects on their own, then. */
+      read = spy_memory_readv (self->memory, ops, n_codes, NULL);
+      *stacks_current = FALSE;
+    }
+  *codes_current = codes_still_current (self, now, start, len, read);
+}
+
 static GPtrArray *
 sample_once (SpyStackWalker  *self,
              gboolean        *codes_current,
+             gboolean        *stacks_current,
              GError         **error)
 {
   g_autoptr(GPtrArray) stacks = g_ptr_array_new_with_free_func ((GDestroyNotify) spy_thread_stack_free);
@@ -799,7 +970,9 @@ sample_once (SpyStackWalker  *self,
 
   self->sample_no++;
   g_ptr_array_set_size (self->to_check, 0);
+  spy_stack_check_reset (self->check);
   *codes_current = TRUE;
+  *stacks_current = TRUE;
   if (!spy_memory_read_ptr (self->memory, self->runtime + self->layout.runtime_interpreters_head,
                             &interp, error))
     return NULL;
@@ -817,12 +990,31 @@ sample_once (SpyStackWalker  *self,
       ok = sample_interpreter (self, interp, stacks, error) &&
            spy_memory_read_ptr (self->memory, interp + self->layout.interp_next, &interp, error);
     }
-  if (ok)
-    *codes_current = check_cached_codes (self);
-  g_ptr_array_set_size (self->to_check, 0);
   spy_memory_forget (self->memory);
+  if (ok)
+    check_sample (self, codes_current, stacks_current);
+  else
+    {
+      gboolean read;
+
+      /* Did it fail because it read a stack while it moved? */
+      *stacks_current = spy_stack_check_verify (self->check, self->memory, NULL, 0, &read);
+    }
+  g_ptr_array_set_size (self->to_check, 0);
   if (!ok)
-    return NULL;
+    {
+      /* Nonsense found in a stack that also moved (a frame freed under us,
+       * a chain that now loops) is that move, not corrupt memory. */
+      if (!*stacks_current && error != NULL && *error != NULL &&
+          ((*error)->domain == SPY_STACK_WALKER_ERROR ||
+           g_error_matches (*error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_BAD_ADDRESS)))
+        {
+          g_clear_error (error);
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                       "A stack changed while being read");
+        }
+      return NULL;
+    }
   return g_steal_pointer (&stacks);
 }
 
@@ -852,12 +1044,39 @@ spy_stack_walker_sample (SpyStackWalker  *self,
     }
 
   /* A cached code object that was freed and replaced makes the sample
-   * wrong: read it once more with those entries dropped. */
-  for (guint attempt = 0; attempt < 2 && !codes_current; attempt++)
+   * wrong: read it once more with those entries dropped. A stack that moved
+   * while we read it (or, from 3.15, a chain that misses its base frame) is
+   * read again too, a few times: a thread that calls and returns all the
+   * time is seldom caught twice in a row. */
+  for (guint attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++)
     {
+      gboolean stacks_current = FALSE;
+      g_autoptr(GError) local_error = NULL;
+
       g_clear_pointer (&stacks, g_ptr_array_unref);
-      if (!(stacks = sample_once (self, &codes_current, error)))
-        return NULL;
+      stacks = sample_once (self, &codes_current, &stacks_current, &local_error);
+      if (stacks == NULL && !g_error_matches (local_error, SPY_STACK_WALKER_ERROR,
+                                              SPY_STACK_WALKER_ERROR_TORN))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (stacks != NULL && stacks_current && codes_current)
+        break;
+      if (stacks == NULL || !stacks_current)
+        {
+          self->n_torn++;
+          g_clear_pointer (&stacks, g_ptr_array_unref);
+        }
+      /* Changed code objects are re-read once; after that they are an error. */
+      if (!codes_current && attempt >= 1)
+        break;
+    }
+  if (stacks == NULL)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                   "The stacks changed while being read, %d times in a row", MAX_READ_ATTEMPTS);
+      return NULL;
     }
   if (!codes_current)
     {
@@ -968,6 +1187,14 @@ spy_stack_walker_read_thread_names (SpyStackWalker  *self,
   ok = read_thread_names (self, stacks, error);
   spy_memory_forget (self->memory);
   return ok;
+}
+
+guint64
+spy_stack_walker_get_n_torn (SpyStackWalker *self)
+{
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
+
+  return self->n_torn;
 }
 
 guint

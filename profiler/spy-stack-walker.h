@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 typedef enum {
   SPY_STACK_WALKER_ERROR_GARBAGE,  /* inconsistent memory: torn or corrupt */
   SPY_STACK_WALKER_ERROR_CYCLE,    /* a chain that loops or never ends */
+  SPY_STACK_WALKER_ERROR_TORN,     /* a stack changed while it was read */
 } SpyStackWalkerError;
 
 /* A code object, decoded once and cached by address. */
@@ -76,6 +77,9 @@ GPtrArray      *spy_stack_walker_sample       (SpyStackWalker        *self,
 gboolean        spy_stack_walker_read_thread_names (SpyStackWalker  *self,
                                                     GPtrArray       *stacks,
                                                     GError         **error);
+
+/* Samples that were read again because a stack changed under the walker. */
+guint64         spy_stack_walker_get_n_torn   (SpyStackWalker        *self);
 
 /* Changes whenever cached SpyCode pointers were freed: callers that keep
  * their own maps keyed by SpyCode must drop them. */

@@ -17,7 +17,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  static const guint minors[] = { 8, 9, 10, 11, 12, 13 };
+  static const guint minors[] = { 8, 9, 10, 11, 12, 13, 14, 15 };
   const SpyPythonLayout *layout;
   g_autoptr(FakePython) fake = NULL;
   g_autoptr(SpyMemory) clean = NULL;

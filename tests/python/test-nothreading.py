@@ -20,20 +20,9 @@ import subprocess
 import sys
 import tempfile
 
-SKIP = 77
+from spytest import Failure, log, require_python, run
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def log(message):
-    print(message, flush=True)
 
 
 def start(python):
@@ -103,25 +92,17 @@ def main():
     parser.add_argument("--version", required=True)
     parser.add_argument("--case", required=True, choices=["dump", "record"])
     args = parser.parse_args()
-    try:
-        if not os.access(args.python, os.X_OK):
-            if args.version in os.environ.get("SPY_REQUIRE_PYTHONS", "").split():
-                raise Failure("%s (Python %s) is required but missing" % (args.python, args.version))
-            raise Skip("%s is not installed" % args.python)
+    run_case = {"dump": case_dump, "record": case_record}[args.case]
+
+    def test():
+        require_python(args.python, args.version)
         process, truth = start(args.python)
         try:
-            {"dump": case_dump, "record": case_record}[args.case](os.path.abspath(args.spyglass), process, truth)
+            run_case(os.path.abspath(args.spyglass), process, truth)
         finally:
             process.kill()
             process.wait()
-    except Skip as skip:
-        print("SKIP: %s" % skip)
-        return SKIP
-    except Failure as failure:
-        print("FAIL: %s" % failure)
-        return 1
-    print("PASS")
-    return 0
+    return run(test)
 
 
 if __name__ == "__main__":

@@ -25,30 +25,9 @@ import tempfile
 import time
 
 from proc_util import children
+from spytest import Failure, log, require_python, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def log(message):
-    print(message, flush=True)
-
-
-def require_python(python, version):
-    if os.access(python, os.X_OK):
-        return
-    required = os.environ.get("SPY_REQUIRE_PYTHONS", "").split()
-    if version in required:
-        raise Failure("%s (Python %s) is required by SPY_REQUIRE_PYTHONS but missing" % (python, version))
-    raise Skip("%s is not installed" % python)
 
 
 def record(spyglass, args, timeout=60):
@@ -475,16 +454,7 @@ def main():
     parser.add_argument("--version", required=True)
     parser.add_argument("--case", required=True, choices=sorted(CASES))
     args = parser.parse_args()
-    try:
-        CASES[args.case](os.path.abspath(args.spyglass), args.python, args.version)
-    except Skip as skip:
-        log("SKIP: %s" % skip)
-        return SKIP
-    except Failure as failure:
-        log("FAIL: %s" % failure)
-        return 1
-    log("PASS")
-    return 0
+    return run(lambda: CASES[args.case](os.path.abspath(args.spyglass), args.python, args.version))
 
 
 if __name__ == "__main__":

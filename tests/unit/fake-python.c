@@ -254,6 +254,8 @@ lay_frame_objects (FakePython *self,
       FakeFrame *f = &g_array_index (thread->frames, FakeFrame, i);
       guint64 frame = alloc (self, max_offset (fields, G_N_ELEMENTS (fields)));
 
+      /* ob_refcnt: a live frame is referenced (a freed one is not). */
+      put_ptr (self, frame, 1);
       put_ptr (self, frame + l->frame_back, back);
       put_ptr (self, frame + l->frame_code, make_code (self, code_type, f->function, f->filename, f->line));
       put_i32 (self, frame + l->frame_lasti, 2);
@@ -268,7 +270,8 @@ static guint64
 lay_interpreter_frames (FakePython *self,
                         FakeThread *thread,
                         guint64     code_type,
-                        guint64    *chunk_out)
+                        guint64    *chunk_out,
+                        guint64    *base_out)
 {
   const SpyPythonLayout *l = &self->layout;
   gsize frame_size = l->iframe_localsplus + 16;
@@ -276,6 +279,14 @@ lay_interpreter_frames (FakePython *self,
   guint64 chunk = alloc (self, chunk_size);
   guint64 previous = 0;
 
+  /* 3.15: every chain ends at the thread's base frame, owned by the
+   * interpreter, in the thread state's private part. */
+  *base_out = 0;
+  if (l->tstate_base_frame != SPY_OFFSET_NONE)
+    {
+      previous = *base_out = alloc (self, frame_size);
+      at (self, previous + l->iframe_owner)[0] = l->iframe_owner_not_python;
+    }
   put_ptr (self, chunk + l->chunk_size, chunk_size);
   put_ptr (self, chunk + l->chunk_previous, 0);
   for (guint i = 0; i < thread->frames->len; i++)
@@ -285,7 +296,8 @@ lay_interpreter_frames (FakePython *self,
       guint64 code = make_code (self, code_type, f->function, f->filename, f->line);
 
       put_ptr (self, frame + l->iframe_previous, previous);
-      put_ptr (self, frame + l->iframe_code, code);
+      /* 3.14+: a _PyStackRef, here with its deferred-reference tag. */
+      put_ptr (self, frame + l->iframe_code, code | (l->stackref_tag_bits & 1));
       put_ptr (self, frame + l->iframe_instr, code + l->code_code_adaptive + 2);
       at (self, frame + l->iframe_owner)[0] = 0;
       thread->link_offset = frame + l->iframe_previous - FAKE_BASE;
@@ -343,10 +355,12 @@ fake_python_finish (FakePython *self,
         }
       else
         {
-          guint64 chunk = 0;
+          guint64 chunk = 0, base = 0;
 
-          thread->top_frame = lay_interpreter_frames (self, thread, code_type, &chunk);
+          thread->top_frame = lay_interpreter_frames (self, thread, code_type, &chunk, &base);
           put_ptr (self, tstate + l->tstate_datastack_chunk, chunk);
+          if (base != 0)
+            put_ptr (self, tstate + l->tstate_base_frame, base);
           if (l->tstate_current_frame != SPY_OFFSET_NONE)
             put_ptr (self, tstate + l->tstate_current_frame, thread->top_frame);
           else
@@ -361,6 +375,8 @@ fake_python_finish (FakePython *self,
         {
           put_i32 (self, gil + l->gil_locked, 1);
           put_ptr (self, gil + l->gil_last_holder, tstate);
+          if (l->tstate_holds_gil != SPY_OFFSET_NONE)
+            put_i32 (self, tstate + l->tstate_holds_gil, 1);
         }
       next = tstate;
     }

@@ -192,7 +192,7 @@ main (int    argc,
       char **argv)
 {
   static const Version versions[] = {
-    { 3, 8 }, { 3, 9 }, { 3, 10 }, { 3, 11 }, { 3, 12 }, { 3, 13 },
+    { 3, 8 }, { 3, 9 }, { 3, 10 }, { 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 },
   };
 
   g_test_init (&argc, &argv, NULL);
