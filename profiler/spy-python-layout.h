@@ -30,8 +30,9 @@ typedef struct _SpyPythonLayout {
   gboolean         lasti_in_code_units;  /* 3.10: f_lasti counts 2-byte units */
 
   /* _PyRuntimeState */
-  gint64 runtime_interpreters_head;   /* interpreters.head */
-  gint64 runtime_gil;                 /* ceval.gil, embedded (3.8–3.11) */
+  gint64 runtime_interpreters_head;   /* interpreters.head; 3.6: 0, as the
+                                       * anchor is interp_head itself */
+  gint64 runtime_gil;                 /* ceval.gil, embedded (3.7–3.11) */
 
   /* PyInterpreterState */
   gint64 interp_next;                 /* next */
@@ -167,7 +168,7 @@ typedef enum {
 } SpyPythonLayoutError;
 
 /* Supported range, for messages. */
-#define SPY_PYTHON_MIN_MINOR 8
+#define SPY_PYTHON_MIN_MINOR 6
 #define SPY_PYTHON_MAX_MINOR 15
 
 G_END_DECLS

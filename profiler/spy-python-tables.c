@@ -13,6 +13,228 @@
  * linetable_kind, dict_scheme and lasti_in_code_units are not in any header:
  * the same test checks them by reading a running interpreter's own memory. */
 
+/* CPython 3.6 (numbers from its headers). _PyRuntimeState and
+ * PyInterpreterState live in internal/pycore_pystate.h. dk_* and md_dict
+ * come from the documented layouts of Objects/dict-common.h and
+ * Objects/moduleobject.c, which are not installed; the offsets test checks
+ * them in a running 3.8's memory. */
+static const SpyPythonLayout layout_3_6 = {
+  .major = 3,
+  .minor = 6,
+  .linetable_kind = SPY_LINETABLE_LNOTAB,
+  .dict_scheme = SPY_DICT_SCHEME_DICTOFFSET,
+  .lasti_in_code_units = FALSE,
+
+  /* _PyRuntimeState */
+  .runtime_interpreters_head = 0,
+  .runtime_gil = SPY_OFFSET_NONE,
+
+  /* PyInterpreterState */
+  .interp_next = 0,
+  .interp_threads_head = 8,
+  .interp_modules = 16,
+  .interp_gil_ptr = SPY_OFFSET_NONE,
+
+  /* struct _gil_runtime_state */
+  .gil_last_holder = SPY_OFFSET_NONE,
+  .gil_locked = SPY_OFFSET_NONE,
+
+  /* PyThreadState */
+  .tstate_size = 2272,
+  .tstate_next = 8,
+  .tstate_interp = 16,
+  .tstate_frame = 24,
+  .tstate_cframe = SPY_OFFSET_NONE,
+  .tstate_current_frame = SPY_OFFSET_NONE,
+  .tstate_thread_id = 152,
+  .tstate_native_thread_id = SPY_OFFSET_NONE,
+  .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
+
+  /* _PyCFrame (3.11, 3.12) */
+  .cframe_current_frame = SPY_OFFSET_NONE,
+
+  /* _PyStackChunk (3.11+) */
+  .chunk_previous = SPY_OFFSET_NONE,
+  .chunk_size = SPY_OFFSET_NONE,
+  .chunk_top = SPY_OFFSET_NONE,
+  .chunk_data = SPY_OFFSET_NONE,
+
+  /* PyFrameObject (≤3.10) */
+  .frame_back = 24,
+  .frame_code = 32,
+  .frame_lasti = 120,
+
+  /* _PyInterpreterFrame (3.11+) */
+  .iframe_code = SPY_OFFSET_NONE,
+  .iframe_previous = SPY_OFFSET_NONE,
+  .iframe_instr = SPY_OFFSET_NONE,
+  .iframe_owner = SPY_OFFSET_NONE,
+  .iframe_localsplus = SPY_OFFSET_NONE,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
+
+  /* PyCodeObject */
+  .code_filename = 96,
+  .code_name = 104,
+  .code_qualname = SPY_OFFSET_NONE,
+  .code_firstlineno = 36,
+  .code_linetable = 112,
+  .code_code_adaptive = SPY_OFFSET_NONE,
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  .object_type = 8,
+  .type_name = 24,
+  .type_basicsize = 32,
+  .type_flags = 168,
+  .type_dictoffset = 288,
+  .heaptype_cached_keys = 856,
+
+  /* PyBytesObject */
+  .bytes_size = 16,
+  .bytes_sval = 32,
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  .unicode_length = 16,
+  .unicode_state = 32,
+  .unicode_ascii_size = 48,
+  .unicode_compact_size = 72,
+
+  /* PyLongObject */
+  .long_size = 16,
+  .long_digit = 24,
+  .long_lv_tag = FALSE,
+
+  /* PyModuleObject */
+  .module_dict = 16,
+
+  /* PyDictObject */
+  .dict_used = 16,
+  .dict_keys = 32,
+  .dict_values = 40,
+
+  /* PyDictKeysObject */
+  .dictkeys_size = 8,
+  .dictkeys_log2_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_index_bytes = SPY_OFFSET_NONE,
+  .dictkeys_kind = SPY_OFFSET_NONE,
+  .dictkeys_nentries = 32,
+  .dictkeys_indices = 40,
+  .dictvalues_values = SPY_OFFSET_NONE,
+};
+
+/* CPython 3.7 (numbers from its headers). _PyRuntimeState and
+ * PyInterpreterState live in internal/pycore_pystate.h. dk_* and md_dict
+ * come from the documented layouts of Objects/dict-common.h and
+ * Objects/moduleobject.c, which are not installed; the offsets test checks
+ * them in a running 3.8's memory. */
+static const SpyPythonLayout layout_3_7 = {
+  .major = 3,
+  .minor = 7,
+  .linetable_kind = SPY_LINETABLE_LNOTAB,
+  .dict_scheme = SPY_DICT_SCHEME_DICTOFFSET,
+  .lasti_in_code_units = FALSE,
+
+  /* _PyRuntimeState */
+  .runtime_interpreters_head = 24,
+  .runtime_gil = 1264,
+
+  /* PyInterpreterState */
+  .interp_next = 0,
+  .interp_threads_head = 8,
+  .interp_modules = 40,
+  .interp_gil_ptr = SPY_OFFSET_NONE,
+
+  /* struct _gil_runtime_state */
+  .gil_last_holder = 8,
+  .gil_locked = 16,
+
+  /* PyThreadState */
+  .tstate_size = 280,
+  .tstate_next = 8,
+  .tstate_interp = 16,
+  .tstate_frame = 24,
+  .tstate_cframe = SPY_OFFSET_NONE,
+  .tstate_current_frame = SPY_OFFSET_NONE,
+  .tstate_thread_id = 176,
+  .tstate_native_thread_id = SPY_OFFSET_NONE,
+  .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
+
+  /* _PyCFrame (3.11, 3.12) */
+  .cframe_current_frame = SPY_OFFSET_NONE,
+
+  /* _PyStackChunk (3.11+) */
+  .chunk_previous = SPY_OFFSET_NONE,
+  .chunk_size = SPY_OFFSET_NONE,
+  .chunk_top = SPY_OFFSET_NONE,
+  .chunk_data = SPY_OFFSET_NONE,
+
+  /* PyFrameObject (≤3.10) */
+  .frame_back = 24,
+  .frame_code = 32,
+  .frame_lasti = 104,
+
+  /* _PyInterpreterFrame (3.11+) */
+  .iframe_code = SPY_OFFSET_NONE,
+  .iframe_previous = SPY_OFFSET_NONE,
+  .iframe_instr = SPY_OFFSET_NONE,
+  .iframe_owner = SPY_OFFSET_NONE,
+  .iframe_localsplus = SPY_OFFSET_NONE,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
+
+  /* PyCodeObject */
+  .code_filename = 96,
+  .code_name = 104,
+  .code_qualname = SPY_OFFSET_NONE,
+  .code_firstlineno = 36,
+  .code_linetable = 112,
+  .code_code_adaptive = SPY_OFFSET_NONE,
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  .object_type = 8,
+  .type_name = 24,
+  .type_basicsize = 32,
+  .type_flags = 168,
+  .type_dictoffset = 288,
+  .heaptype_cached_keys = 856,
+
+  /* PyBytesObject */
+  .bytes_size = 16,
+  .bytes_sval = 32,
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  .unicode_length = 16,
+  .unicode_state = 32,
+  .unicode_ascii_size = 48,
+  .unicode_compact_size = 72,
+
+  /* PyLongObject */
+  .long_size = 16,
+  .long_digit = 24,
+  .long_lv_tag = FALSE,
+
+  /* PyModuleObject */
+  .module_dict = 16,
+
+  /* PyDictObject */
+  .dict_used = 16,
+  .dict_keys = 32,
+  .dict_values = 40,
+
+  /* PyDictKeysObject */
+  .dictkeys_size = 8,
+  .dictkeys_log2_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_index_bytes = SPY_OFFSET_NONE,
+  .dictkeys_kind = SPY_OFFSET_NONE,
+  .dictkeys_nentries = 32,
+  .dictkeys_indices = 40,
+  .dictvalues_values = SPY_OFFSET_NONE,
+};
+
 /* CPython 3.8 (numbers from 3.8.18's headers). _PyRuntimeState and
  * PyInterpreterState live in internal/pycore_pystate.h. dk_* and md_dict
  * come from the documented layouts of Objects/dict-common.h and
@@ -877,6 +1099,8 @@ static const SpyPythonLayout layout_3_15 = {
 };
 
 static const SpyPythonLayout *const layouts[] = {
+  &layout_3_6,
+  &layout_3_7,
   &layout_3_8,
   &layout_3_9,
   &layout_3_10,

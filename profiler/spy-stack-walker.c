@@ -42,6 +42,7 @@ struct _SpyStackWalker {
   GArray                *known_tstates; /* guint64: the last sample's thread states */
   SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
   gboolean               skip_active; /* the caller decides who runs */
+  guint64                gil_holder_address; /* 3.6: &_PyThreadState_Current */
   SpyStackCheck         *check;      /* what this sample's stacks were read
                                       * from, read again at its end */
   guint64                n_torn;     /* samples read again: a stack moved */
@@ -138,6 +139,7 @@ spy_stack_walker_new_for_target (SpyTarget *target)
                                spy_target_get_runtime_address (target),
                                spy_target_get_code_type_address (target));
   self->target = g_object_ref (target);
+  self->gil_holder_address = spy_target_get_gil_holder_address (target);
   if (self->layout.tstate_native_thread_id == SPY_OFFSET_NONE)
     self->thread_ids = spy_thread_ids_new (self->memory, spy_target_get_pid (target));
   return self;
@@ -737,6 +739,12 @@ gil_holder (SpyStackWalker *self,
   guint64 gil = 0, holder = 0;
   gint32 locked = 0;
 
+  if (layout->gil_last_holder == SPY_OFFSET_NONE)
+    {
+      if (self->gil_holder_address != 0)
+        spy_memory_read_ptr (self->memory, self->gil_holder_address, &holder, NULL);
+      return holder;
+    }
   if (layout->runtime_gil != SPY_OFFSET_NONE)
     gil = self->runtime + layout->runtime_gil;
   else if (layout->interp_gil_ptr != SPY_OFFSET_NONE)
@@ -1016,6 +1024,15 @@ sample_once (SpyStackWalker  *self,
       return NULL;
     }
   return g_steal_pointer (&stacks);
+}
+
+void
+spy_stack_walker_set_gil_holder_address (SpyStackWalker *self,
+                                         guint64         addr)
+{
+  g_return_if_fail (SPY_IS_STACK_WALKER (self));
+
+  self->gil_holder_address = addr;
 }
 
 void

@@ -63,6 +63,11 @@ SpyStackWalker *spy_stack_walker_new          (SpyMemory             *memory,
                                                guint64                code_type);
 SpyStackWalker *spy_stack_walker_new_for_target (SpyTarget           *target);
 
+/* For a layout without a GIL struct (3.6): where the pointer to the thread
+ * state holding the GIL is (&_PyThreadState_Current). Set from the target
+ * by spy_stack_walker_new_for_target(). */
+void            spy_stack_walker_set_gil_holder_address (SpyStackWalker *self,
+                                                         guint64         addr);
 /* With @skip, samples leave SpyThreadStack.active FALSE, for a caller that
  * tells running threads apart itself (the sampler: by CPU time). */
 void            spy_stack_walker_set_skip_active (SpyStackWalker    *self,

@@ -24,6 +24,7 @@ struct _SpyTarget {
   guint            version_hex;
   guint64          runtime_address;
   guint64          code_type_address;
+  guint64          gil_holder_address; /* 3.6: &_PyThreadState_Current, else 0 */
   SpyMemory       *memory;
   SpyPythonLayout  layout;
   GHashTable      *task_stat_fds;  /* tid → open /proc/PID/task/TID/stat */
@@ -249,6 +250,17 @@ spy_process_read_cmdline (GPid pid)
   return g_utf8_make_valid (contents, -1);
 }
 
+/* Where the interpreters list starts: _PyRuntime (3.7+), or 3.6's own
+ * static head of the list, interp_head (in .symtab only: the pyenv builds
+ * keep it, a stripped build does not). */
+static gboolean
+find_anchor (SpyElf  *elf,
+             guint64 *value)
+{
+  return spy_elf_lookup (elf, "_PyRuntime", value, NULL) ||
+         spy_elf_lookup (elf, "interp_head", value, NULL);
+}
+
 static gboolean
 find_interpreter (SpyTarget  *self,
                   GArray     *files,
@@ -280,7 +292,7 @@ find_interpreter (SpyTarget  *self,
 
   root_path = g_strdup_printf ("/proc/%d/root%s", (int) self->pid, chosen->path);
   elf = spy_elf_open (root_path, NULL);
-  if (elf == NULL || !spy_elf_lookup (elf, "_PyRuntime", &value, NULL))
+  if (elf == NULL || !find_anchor (elf, &value))
     {
       if (spy_python_version_from_name (chosen->path, &major, &minor) &&
           (major != 3 || minor < SPY_PYTHON_MIN_MINOR))
@@ -292,7 +304,8 @@ find_interpreter (SpyTarget  *self,
       else
         g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON,
                      "Process %d (%s) is not a Python process: looked for a loaded "
-                     "libpython*.so and for the _PyRuntime symbol in %s, and found neither",
+                     "libpython*.so and for the _PyRuntime (or interp_head) symbol in %s, "
+                     "and found neither",
                      (int) self->pid, self->executable, chosen->path);
       return FALSE;
     }
@@ -451,10 +464,14 @@ open_target (GPid     pid,
   if (!find_interpreter (self, files, &elf, &map_start, error))
     return NULL;
 
-  spy_elf_lookup (elf, "_PyRuntime", &value, NULL);
+  find_anchor (elf, &value);
   self->runtime_address = symbol_address (elf, map_start, value);
   if (spy_elf_lookup (elf, "PyCode_Type", &value, NULL))
     self->code_type_address = symbol_address (elf, map_start, value);
+  /* 3.6 keeps no GIL struct we can find; the thread state that holds the
+   * GIL is in _PyThreadState_Current (NULL while nobody does). */
+  if (spy_elf_lookup (elf, "_PyThreadState_Current", &value, NULL))
+    self->gil_holder_address = symbol_address (elf, map_start, value);
 
   if (!detect_version (self, elf, map_start, error) || !choose_layout (self, error))
     return NULL;
@@ -575,6 +592,14 @@ spy_target_get_runtime_address (SpyTarget *self)
 {
   g_return_val_if_fail (SPY_IS_TARGET (self), 0);
   return self->runtime_address;
+}
+
+guint64
+spy_target_get_gil_holder_address (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+
+  return self->gil_holder_address;
 }
 
 guint64

@@ -39,6 +39,9 @@ guint                  spy_target_get_version_hex      (SpyTarget  *self);
 guint64                spy_target_get_runtime_address  (SpyTarget  *self);
 /* &PyCode_Type in the target, or 0 when unknown. */
 guint64                spy_target_get_code_type_address (SpyTarget *self);
+/* Where a pointer to the GIL holder's thread state is kept, for versions
+ * without a GIL struct in the layout (3.6); 0 otherwise. */
+guint64                spy_target_get_gil_holder_address (SpyTarget *self);
 SpyMemory             *spy_target_get_memory           (SpyTarget  *self);
 const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 /* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */

@@ -17,7 +17,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  static const guint minors[] = { 8, 9, 10, 11, 12, 13, 14, 15 };
+  static const guint minors[] = { 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
   const SpyPythonLayout *layout;
   g_autoptr(FakePython) fake = NULL;
   g_autoptr(SpyMemory) clean = NULL;
@@ -54,6 +54,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   memory = spy_memory_new_fake ();
   spy_memory_fake_add (memory, FAKE_BASE, image, len);
   walker = spy_stack_walker_new (memory, layout, runtime, code_type);
+  spy_stack_walker_set_gil_holder_address (walker, fake_python_get_gil_holder_address (fake));
   stacks = spy_stack_walker_sample (walker, &error);
   g_assert ((stacks == NULL) == (error != NULL));
   return 0;

@@ -14,6 +14,7 @@
 # module objects). Prints `ok NAME` or `FAIL NAME: detail` per check; exit 1
 # when any check fails, 77 when ctypes is unavailable.
 
+import os
 import sys
 import threading
 
@@ -71,8 +72,30 @@ def check(name, ok, detail=""):
         print("FAIL %s: %s" % (name, detail), flush=True)
 
 
+def local_symbol_address(name):
+    """A symbol that the dynamic linker cannot see (static in C, so only in
+    .symtab): its value from `nm`, plus where its file is mapped."""
+    import subprocess
+    with open("/proc/self/maps") as maps:
+        mapped = [line.split() for line in maps]
+    files = [m[5] for m in mapped if len(m) > 5 and m[3] != "00:00"
+             and os.path.basename(m[5]).startswith("libpython")]
+    path = files[0] if files else os.path.realpath(sys.executable)
+    base = min(int(m[0].split("-")[0], 16) for m in mapped if len(m) > 5 and m[5] == path)
+    out = subprocess.check_output(["nm", path]).decode()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[2] == name:
+            return base + int(fields[0], 16)
+    raise LookupError("no %s in %s" % (name, path))
+
+
 def runtime_address():
-    return ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+    """_PyRuntime; 3.6 has none: the anchor is interp_head."""
+    try:
+        return ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+    except ValueError:
+        return local_symbol_address("interp_head")
 
 
 class Table(object):
@@ -113,6 +136,12 @@ def check_runtime(t):
                                        threading.get_native_id()))
 
     # This thread runs Python code, so it holds the GIL.
+    if t.gil_last_holder == NONE:
+        # 3.6: no GIL struct; the holder is _PyThreadState_Current.
+        current = ctypes.c_void_p.in_dll(ctypes.pythonapi, "_PyThreadState_Current").value
+        check("_PyThreadState_Current", current == tstate,
+              "%#x, this thread state is %#x" % (current or 0, tstate))
+        return interp, tstate
     if t.runtime_gil != NONE:
         gil = rt + t.runtime_gil
     else:

@@ -9,6 +9,13 @@ import asyncio
 import workload_harness as harness
 
 
+def run(coroutine):
+    # asyncio.run is 3.7+; 3.6 programs ran their own loop.
+    if hasattr(asyncio, "run"):
+        return asyncio.run(coroutine)
+    return asyncio.new_event_loop().run_until_complete(coroutine)
+
+
 async def query_database(query):
     harness.park()
     return query
@@ -47,13 +54,13 @@ async def background():
 
 
 def loop_in_thread():
-    asyncio.run(background())
+    run(background())
 
 
 def main():
     harness.begin()
     harness.start_thread(loop_in_thread, name="event-loop-2")
-    asyncio.run(serve())
+    run(serve())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 # The main thread and one thread spin in spin(); another waits on a lock in
 # park(). One JSON line reports the native ids (and that threading stayed
 # out), then the spinning goes on for at most SPY_WORKLOAD_TIMEOUT seconds.
-# Runs on CPython 3.8 and later (_thread.get_native_id is 3.8+).
+# Runs on CPython 3.6 and later (before 3.8, the kernel tid comes from
+# gettid through ctypes, which does not import threading).
 
 import _thread
 import json
@@ -13,6 +14,13 @@ import sys
 import time
 
 TIMEOUT = float(os.environ.get("SPY_WORKLOAD_TIMEOUT", "60"))
+
+
+def native_id():
+    if hasattr(_thread, "get_native_id"):
+        return _thread.get_native_id()
+    import ctypes
+    return ctypes.CDLL(None).syscall(186)  # SYS_gettid, x86-64
 
 
 def spin():
@@ -26,7 +34,7 @@ def park(lock):
 
 
 def worker(kind, report, lock):
-    report.append((kind, _thread.get_native_id()))
+    report.append((kind, native_id()))
     if kind == "spin":
         spin()
     else:
@@ -42,7 +50,7 @@ def main():
     while len(report) < 2:
         time.sleep(0.01)
     truth = dict(report)
-    truth["main"] = _thread.get_native_id()
+    truth["main"] = native_id()
     truth["threading"] = "threading" in sys.modules
     print("SPYGLASS-TRUTH " + json.dumps(truth), flush=True)
     spin()

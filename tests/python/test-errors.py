@@ -20,7 +20,6 @@ SKIP = 77
 NOBODY = 65534
 
 OLD_PYTHONS = {
-    "3.7": "/root/.pyenv/versions/3.7.16/bin/python3.7",
     "2.7": "/root/.pyenv/versions/2.7.18/bin/python2.7",
 }
 # Works on Python 2.7 too: report readiness, then wait for stdin to close.
@@ -144,7 +143,7 @@ def case_unsupported(spyglass, version):
         message = run_dump([spyglass], proc.pid)
     finally:
         stop(proc)
-    expect_words(message, [(version,), ("3.8",), ("3.15",)])
+    expect_words(message, [(version,), ("3.6",), ("3.15",)])
 
 
 def runnable_by_nobody(path):
@@ -239,7 +238,6 @@ CASES = {
     "no-such-pid": case_no_such_pid,
     "exited": case_exited,
     "not-python": case_not_python,
-    "python-3.7": lambda spyglass: case_unsupported(spyglass, "3.7"),
     "python-2.7": lambda spyglass: case_unsupported(spyglass, "2.7"),
     "permission-denied": case_permission_denied,
 }

@@ -9,7 +9,7 @@
 # "SPYGLASS-READY" and exits. The process ends when stdin reaches EOF or after
 # SPY_WORKLOAD_TIMEOUT seconds (default 60), so nothing is left behind.
 #
-# Runs unchanged on CPython 3.8 and later: no newer syntax here.
+# Runs unchanged on CPython 3.6 and later: no newer syntax here.
 
 import json
 import os
@@ -25,13 +25,24 @@ _arrived = set()      # idents of threads that reached their parking place
 _spinners = set()     # idents of threads that spin (expected active)
 _forever = threading.Lock()
 _forever.acquire()    # never released: park() blocks on it
+_native_ids = {}      # ident -> kernel thread id, as each thread arrived
+
+
+def native_id():
+    """The calling thread's kernel thread id (gettid); 3.8 added a function."""
+    if hasattr(threading, "get_native_id"):
+        return threading.get_native_id()
+    import ctypes
+    return ctypes.CDLL(None, use_errno=True).syscall(186)  # SYS_gettid, x86-64
 
 
 def arrived(spinner=False):
     """Note that the calling thread is (about to be) at its parking place."""
     ident = threading.get_ident()
+    tid = native_id()
     with _lock:
         _arrived.add(ident)
+        _native_ids[ident] = tid
         if spinner:
             _spinners.add(ident)
 
@@ -74,7 +85,7 @@ def _snapshot(me):
         thread = by_ident.get(ident)
         threads.append({
             "thread_id": ident,
-            "native_id": getattr(thread, "native_id", None),
+            "native_id": _native_ids.get(ident),
             "name": thread.name if thread is not None else None,
             "role": "spin" if ident in _spinners else "idle",
             "frames": _stack(frame),
@@ -114,7 +125,7 @@ def _report():
         "pid": os.getpid(),
         "python_version": "%d.%d.%d" % sys.version_info[:3],
         "executable": sys.executable,
-        "reporter": {"thread_id": me, "native_id": threading.get_native_id()},
+        "reporter": {"thread_id": me, "native_id": native_id()},
         "threads": current,
     }
     out = sys.stdout

@@ -27,6 +27,7 @@ struct _FakePython {
   SpyPythonLayout  layout;
   GPtrArray       *threads;
   int              gil_thread;
+  guint64          gil_holder;  /* 3.6: the _PyThreadState_Current stand-in */
   guint8          *image;
   gsize            used;
 };
@@ -326,7 +327,9 @@ fake_python_finish (FakePython *self,
   SpyMemory *memory;
 
   put_ptr (self, runtime + l->runtime_interpreters_head, interp);
-  if (l->runtime_gil != SPY_OFFSET_NONE)
+  if (l->gil_last_holder == SPY_OFFSET_NONE)
+    self->gil_holder = alloc (self, 8);
+  else if (l->runtime_gil != SPY_OFFSET_NONE)
     gil = runtime + l->runtime_gil;
   else
     {
@@ -371,7 +374,9 @@ fake_python_finish (FakePython *self,
               put_ptr (self, tstate + l->tstate_cframe, cframe);
             }
         }
-      if ((int) (i - 1) == self->gil_thread)
+      if ((int) (i - 1) == self->gil_thread && self->gil_holder != 0)
+        put_ptr (self, self->gil_holder, tstate);
+      else if ((int) (i - 1) == self->gil_thread)
         {
           put_i32 (self, gil + l->gil_locked, 1);
           put_ptr (self, gil + l->gil_last_holder, tstate);
@@ -409,4 +414,10 @@ fake_python_get_link_offset (FakePython *self,
                              guint       thread)
 {
   return ((FakeThread *) g_ptr_array_index (self->threads, thread))->link_offset;
+}
+
+guint64
+fake_python_get_gil_holder_address (FakePython *self)
+{
+  return self->gil_holder;
 }

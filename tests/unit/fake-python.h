@@ -28,6 +28,9 @@ void        fake_python_set_gil      (FakePython *self,
                                       guint       thread);
 /* Writes everything; the walker's arguments come back through the out
  * parameters. The image can be read back (and damaged) with _get_image. */
+/* After fake_python_finish(): where the GIL holder is kept for a layout
+ * without a GIL struct (3.6), else 0. */
+guint64     fake_python_get_gil_holder_address (FakePython *self);
 SpyMemory  *fake_python_finish       (FakePython *self,
                                       guint64    *runtime,
                                       guint64    *code_type);

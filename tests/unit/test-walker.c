@@ -66,6 +66,7 @@ test_exact_frames (gconstpointer data)
 
   memory = fake_python_finish (fake, &runtime, &code_type);
   walker = spy_stack_walker_new (memory, layout, runtime, code_type);
+  spy_stack_walker_set_gil_holder_address (walker, fake_python_get_gil_holder_address (fake));
   stacks = spy_stack_walker_sample (walker, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (stacks->len, ==, 2);
@@ -127,6 +128,7 @@ test_cycle (gconstpointer data)
   spy_memory_fake_add (memory, FAKE_BASE, image, len);
 
   walker = spy_stack_walker_new (memory, layout, runtime, code_type);
+  spy_stack_walker_set_gil_holder_address (walker, fake_python_get_gil_holder_address (fake));
   stacks = spy_stack_walker_sample (walker, &error);
   g_assert_null (stacks);
   g_assert_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_CYCLE);
@@ -192,7 +194,7 @@ main (int    argc,
       char **argv)
 {
   static const Version versions[] = {
-    { 3, 8 }, { 3, 9 }, { 3, 10 }, { 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 },
+    { 3, 6 }, { 3, 7 }, { 3, 8 }, { 3, 9 }, { 3, 10 }, { 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 },
   };
 
   g_test_init (&argc, &argv, NULL);
