@@ -422,6 +422,7 @@ dump_stacks (GtkWidget  *widget,
   if ((target = spy_target_open (spy_sampler_get_pid (self->sampler), &error)) != NULL)
     {
       walker = spy_stack_walker_new_for_target (target);
+      spy_stack_walker_watch_cpu (walker, SPY_CPU_WINDOW_US);
       if ((stacks = spy_stack_walker_sample (walker, &error)) != NULL)
         spy_stack_walker_read_thread_names (walker, stacks, NULL);
     }

@@ -43,6 +43,7 @@ struct _SpyStackWalker {
   SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
   gboolean               skip_active; /* the caller decides who runs */
   guint64                gil_holder_address; /* 3.6: &_PyThreadState_Current */
+  GHashTable            *cpu_then;   /* from spy_stack_walker_watch_cpu() */
   SpyStackCheck         *check;      /* what this sample's stacks were read
                                       * from, read again at its end */
   guint64                n_torn;     /* samples read again: a stack moved */
@@ -85,6 +86,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->to_check, g_ptr_array_unref);
   g_clear_pointer (&self->known_tstates, g_array_unref);
   g_clear_pointer (&self->check, spy_stack_check_free);
+  g_clear_pointer (&self->cpu_then, g_hash_table_unref);
   g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
@@ -880,12 +882,28 @@ fill_active (SpyStackWalker *self,
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
 
-      /* The GIL holder runs Python code now, whatever /proc says. */
-      if (stack->native_id != 0)
-        stack->active = stack->gil || spy_target_thread_is_running (self->target, stack->native_id);
-      else
+      /* The GIL holder runs Python code now, whatever /proc says. Others
+       * run when runnable now and, watched, having used a CPU meanwhile. */
+      if (stack->gil || stack->native_id == 0)
         stack->active = stack->gil;
+      else if (self->cpu_then != NULL)
+        stack->active = spy_target_thread_ran_since (self->target, stack->native_id, self->cpu_then);
+      else
+        stack->active = spy_target_thread_is_running (self->target, stack->native_id);
     }
+}
+
+void
+spy_stack_walker_watch_cpu (SpyStackWalker *self,
+                            guint           window_us)
+{
+  g_return_if_fail (SPY_IS_STACK_WALKER (self));
+
+  if (self->target == NULL)
+    return;
+  g_clear_pointer (&self->cpu_then, g_hash_table_unref);
+  self->cpu_then = spy_target_read_cpu_times (self->target);
+  g_usleep (window_us);
 }
 
 /* Only these fields: the span between them holds counters that change. */

@@ -68,6 +68,14 @@ SpyStackWalker *spy_stack_walker_new_for_target (SpyTarget           *target);
  * by spy_stack_walker_new_for_target(). */
 void            spy_stack_walker_set_gil_holder_address (SpyStackWalker *self,
                                                          guint64         addr);
+/* For a single look (a dump): notes each thread's CPU time, then waits
+ * @window_us. The samples after it count a thread active when it holds
+ * the GIL, or is runnable and used a CPU during that time (a thread queued
+ * for a CPU all along did not run). A few kernel ticks are enough: the
+ * kernel updates a running thread's time at each tick (4 ms at HZ=250). */
+#define SPY_CPU_WINDOW_US 20000
+void            spy_stack_walker_watch_cpu    (SpyStackWalker        *self,
+                                               guint                  window_us);
 /* With @skip, samples leave SpyThreadStack.active FALSE, for a caller that
  * tells running threads apart itself (the sampler: by CPU time). */
 void            spy_stack_walker_set_skip_active (SpyStackWalker    *self,

@@ -683,6 +683,66 @@ read_run_ns (TaskClock *clock,
   return TRUE;
 }
 
+/* The CPU time of one thread now, read once (no file kept open). */
+static gboolean
+read_task_run_ns (GPid     pid,
+                  gint64   tid,
+                  guint64 *run_ns)
+{
+  char path[96];
+  TaskClock clock = { 0 };
+  gboolean ok;
+
+  g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/schedstat", (int) pid, tid);
+  if ((clock.fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    return FALSE;
+  ok = read_run_ns (&clock, run_ns);
+  close (clock.fd);
+  return ok;
+}
+
+GHashTable *
+spy_target_read_cpu_times (SpyTarget *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GDir) dir = NULL;
+  GHashTable *times = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  const char *name;
+
+  g_return_val_if_fail (SPY_IS_TARGET (self), times);
+
+  path = g_strdup_printf ("/proc/%d/task", (int) self->pid);
+  if ((dir = g_dir_open (path, 0, NULL)) == NULL)
+    return times;
+  while ((name = g_dir_read_name (dir)) != NULL && g_hash_table_size (times) < MAX_TASK_FDS)
+    {
+      gint64 tid = g_ascii_strtoll (name, NULL, 10);
+      guint64 run_ns;
+
+      if (tid > 0 && read_task_run_ns (self->pid, tid, &run_ns))
+        g_hash_table_insert (times, g_memdup2 (&tid, sizeof tid), g_memdup2 (&run_ns, sizeof run_ns));
+    }
+  return times;
+}
+
+gboolean
+spy_target_thread_ran_since (SpyTarget  *self,
+                             gint64      tid,
+                             GHashTable *then)
+{
+  const guint64 *before;
+  guint64 run_ns;
+
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  if (!spy_target_thread_is_running (self, tid))
+    return FALSE;
+  /* A thread born since: it ran, or it could not be runnable. */
+  if ((before = g_hash_table_lookup (then, &tid)) == NULL)
+    return TRUE;
+  return read_task_run_ns (self->pid, tid, &run_ns) && run_ns > *before;
+}
+
 gboolean
 spy_target_thread_ran (SpyTarget *self,
                        gint64     tid,

@@ -56,6 +56,13 @@ gboolean               spy_target_thread_is_running    (SpyTarget  *self,
 gboolean               spy_target_thread_ran           (SpyTarget  *self,
                                                         gint64      tid,
                                                         gint64      now_ns);
+/* For a single look: each thread's CPU time now (tid → guint64 ns, from
+ * schedstat), and then whether @tid is runnable and ran on a CPU since
+ * @then. A thread runnable all that time without a CPU did not run. */
+GHashTable            *spy_target_read_cpu_times       (SpyTarget  *self);
+gboolean               spy_target_thread_ran_since     (SpyTarget  *self,
+                                                        gint64      tid,
+                                                        GHashTable *then);
 gboolean               spy_target_is_alive             (SpyTarget  *self);
 /* Maps a memory error to a target error with the same message. */
 void                   spy_target_propagate_error      (SpyTarget  *self,

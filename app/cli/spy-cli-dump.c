@@ -62,6 +62,8 @@ spy_cli_read_stacks (SpyStackWalker  *walker,
 {
   g_autoptr(GError) local_error = NULL;
 
+  /* Active means it ran: watch the threads' CPU time for a moment first. */
+  spy_stack_walker_watch_cpu (walker, SPY_CPU_WINDOW_US);
   for (guint attempt = 0; attempt < DUMP_ATTEMPTS; attempt++)
     {
       g_autoptr(GPtrArray) stacks = NULL;
