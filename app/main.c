@@ -40,7 +40,7 @@ print_usage (FILE *out)
            "\n"
            "Run `spyglass COMMAND --help` for a command's options.\n"
            "\n"
-           "Spyglass reads a running Python 3.6–3.15 process from outside: no code\n"
+           "Spyglass reads a running Python 2.7 or 3.6–3.15 process from outside: no code\n"
            "runs in the target and it needs no restart. Reading another user's\n"
            "process needs root or CAP_SYS_PTRACE (see README.md, Permissions).\n"
            "\n"

@@ -82,7 +82,8 @@ static void
 decode_lnotab (GArray       *ranges,
                const guint8 *table,
                gsize         len,
-               int           firstlineno)
+               int           firstlineno,
+               gboolean      signed_lines)
 {
   gint64 addr = 0;
   gint64 line = firstlineno;
@@ -90,7 +91,8 @@ decode_lnotab (GArray       *ranges,
   for (gsize i = 0; i + 1 < len; i += 2)
     {
       guint8 addr_incr = table[i];
-      gint8 line_incr = (gint8) table[i + 1];
+      /* Lines only grew in a table before 3.6. */
+      gint line_incr = signed_lines ? (gint8) table[i + 1] : table[i + 1];
 
       if (addr_incr != 0)
         {
@@ -266,7 +268,8 @@ spy_line_table_new (SpyLinetableKind  kind,
   switch (kind)
     {
     case SPY_LINETABLE_LNOTAB:
-      decode_lnotab (ranges, table, len, firstlineno);
+    case SPY_LINETABLE_LNOTAB_27:
+      decode_lnotab (ranges, table, len, firstlineno, kind == SPY_LINETABLE_LNOTAB);
       break;
     case SPY_LINETABLE_310:
       decode_310 (ranges, table, len, firstlineno);

@@ -8,9 +8,10 @@ G_BEGIN_DECLS
 
 /* Which encoding a code object's line table uses. */
 typedef enum {
-  SPY_LINETABLE_LNOTAB,     /* co_lnotab, 3.8 and 3.9 */
+  SPY_LINETABLE_LNOTAB,     /* co_lnotab, 3.6 to 3.9: signed line steps */
   SPY_LINETABLE_310,        /* co_linetable, 3.10 */
   SPY_LINETABLE_LOCATIONS,  /* co_linetable location table, 3.11+ */
+  SPY_LINETABLE_LNOTAB_27,  /* co_lnotab, 2.7: unsigned line steps */
 } SpyLinetableKind;
 
 typedef struct _SpyLineTable SpyLineTable;

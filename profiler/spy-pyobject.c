@@ -36,6 +36,42 @@ append_code_point (GString  *out,
   g_string_append_unichar (out, c);
 }
 
+/* 2.7's str: bytes, taken as UTF-8 (as file names and identifiers are on
+ * Linux), anything else replaced. */
+static char *
+read_byte_str (const SpyPyReader  *reader,
+               guint64             addr,
+               GError            **error)
+{
+  const SpyPythonLayout *layout = reader->layout;
+  gint64 size;
+  gsize n;
+  g_autofree char *data = NULL;
+  g_autoptr(GString) out = NULL;
+
+  if (addr == 0)
+    return bad_object (error, "str", addr), NULL;
+  if (!spy_memory_read (reader->memory, addr + layout->bytes_size, &size, sizeof size, error))
+    return NULL;
+  if (size < 0)
+    return bad_object (error, "str", addr), NULL;
+  n = MIN ((gsize) size, SPY_MAX_STRING_CHARS);
+  data = g_malloc (n + 1);
+  if (n > 0 && !spy_memory_read (reader->memory, addr + layout->bytes_sval, data, n, error))
+    return NULL;
+  out = g_string_new_len (NULL, 0);
+  {
+    g_autofree char *valid = g_utf8_make_valid (data, n);
+
+    /* No control characters from a target, as for str. */
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+      append_code_point (out, g_utf8_get_char (p));
+  }
+  if ((gsize) size > n)
+    g_string_append (out, "…");
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 char *
 spy_pyobject_read_str (const SpyPyReader  *reader,
                        guint64             addr,
@@ -52,6 +88,8 @@ spy_pyobject_read_str (const SpyPyReader  *reader,
   g_autofree guint8 *data = NULL;
   g_autoptr(GString) out = NULL;
 
+  if (layout->str_is_bytes)
+    return read_byte_str (reader, addr, error);
   if (addr == 0 || (gsize) layout->unicode_compact_size + PTR_SIZE > sizeof header)
     return bad_object (error, "str", addr), NULL;
   if (!spy_memory_read (reader->memory, addr, header, layout->unicode_compact_size + PTR_SIZE, error))
@@ -129,6 +167,14 @@ spy_pyobject_read_int (const SpyPyReader  *reader,
   guint64 ndigits, value = 0;
   gboolean negative;
 
+  /* 2.7: a small int is a PyIntObject, a C long. */
+  if (layout->int_ival != SPY_OFFSET_NONE)
+    {
+      g_autofree char *type = spy_pyobject_type_name (reader, addr);
+
+      if (g_strcmp0 (type, "int") == 0)
+        return spy_memory_read (reader->memory, addr + layout->int_ival, out, sizeof *out, error);
+    }
   if (!spy_memory_read (reader->memory, addr + layout->long_size, &size_or_tag, sizeof size_or_tag, error))
     return FALSE;
 
@@ -277,6 +323,35 @@ foreach_entry (const SpyPyReader  *reader,
   return TRUE;
 }
 
+/* 2.7: an open hash table of mask + 1 entries (hash, key, value); free
+ * slots have no key, deleted ones no value. */
+static gboolean
+foreach_table_entry (const SpyPyReader  *reader,
+                     guint64             dict,
+                     SpyDictFunc         func,
+                     gpointer            user_data,
+                     GError            **error)
+{
+  const SpyPythonLayout *layout = reader->layout;
+  g_autofree guint64 *entries = NULL;
+  gint64 mask;
+  guint64 table;
+
+  if (!spy_memory_read (reader->memory, dict + layout->dict_mask, &mask, sizeof mask, error) ||
+      !spy_memory_read_ptr (reader->memory, dict + layout->dict_table, &table, error))
+    return FALSE;
+  if (mask < 0 || mask >= 2 * MAX_DICT_ENTRIES || ((mask + 1) & mask) != 0 || table == 0)
+    return bad_object (error, "dict", dict);
+  entries = g_new (guint64, 3 * (mask + 1));
+  if (!spy_memory_read (reader->memory, table, entries, 3 * (mask + 1) * sizeof (guint64), error))
+    return FALSE;
+  for (gint64 i = 0; i <= mask; i++)
+    if (entries[3 * i + 1] != 0 && entries[3 * i + 2] != 0 &&
+        !func (entries[3 * i + 1], entries[3 * i + 2], user_data))
+      break;
+  return TRUE;
+}
+
 gboolean
 spy_pyobject_dict_foreach (const SpyPyReader  *reader,
                            guint64             dict,
@@ -287,6 +362,8 @@ spy_pyobject_dict_foreach (const SpyPyReader  *reader,
   const SpyPythonLayout *layout = reader->layout;
   guint64 keys, values;
 
+  if (layout->dict_table != SPY_OFFSET_NONE)
+    return foreach_table_entry (reader, dict, func, user_data, error);
   if (!spy_memory_read_ptr (reader->memory, dict + layout->dict_keys, &keys, error) ||
       !spy_memory_read_ptr (reader->memory, dict + layout->dict_values, &values, error))
     return FALSE;

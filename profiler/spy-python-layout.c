@@ -311,7 +311,7 @@ spy_python_layout_apply_debug_offsets (SpyPythonLayout *layout,
     {
       g_set_error (error, SPY_PYTHON_LAYOUT_ERROR, SPY_PYTHON_LAYOUT_ERROR_VERSION,
                    "Python %s is a version whose layout Spyglass does not know "
-                   "(it reads the final releases of 3.%d to 3.%d)",
+                   "(it reads the final releases of 2.7 and 3.%d to 3.%d)",
                    version_text, SPY_PYTHON_MIN_MINOR, SPY_PYTHON_MAX_MINOR);
       return FALSE;
     }

@@ -28,6 +28,7 @@ typedef struct _SpyPythonLayout {
   SpyLinetableKind linetable_kind;
   SpyDictScheme    dict_scheme;
   gboolean         lasti_in_code_units;  /* 3.10: f_lasti counts 2-byte units */
+  gboolean         str_is_bytes;         /* 2.7: names are PyStringObject (bytes) */
 
   /* _PyRuntimeState */
   gint64 runtime_interpreters_head;   /* interpreters.head; 3.6: 0, as the
@@ -119,7 +120,13 @@ typedef struct _SpyPythonLayout {
   /* PyModuleObject */
   gint64 module_dict;                 /* md_dict */
 
+  /* PyIntObject (2.7) */
+  gint64 int_ival;                    /* ob_ival, a C long */
+
   /* PyDictObject */
+  gint64 dict_mask;                   /* ma_mask (2.7: an open hash table) */
+  gint64 dict_table;                  /* ma_table (2.7): mask + 1 entries of
+                                       * (hash, key, value) */
   gint64 dict_used;                   /* ma_used */
   gint64 dict_keys;                   /* ma_keys */
   gint64 dict_values;                 /* ma_values */

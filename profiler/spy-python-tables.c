@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* spy-python-tables.c: CPython's struct offsets for 3.8 to 3.15, one table each */
+/* spy-python-tables.c: CPython's struct offsets for 2.7 and 3.6 to 3.15, one table each */
 
 #include "spy-python-layout.h"
 
@@ -12,6 +12,123 @@
  *
  * linetable_kind, dict_scheme and lasti_in_code_units are not in any header:
  * the same test checks them by reading a running interpreter's own memory. */
+
+/* CPython 2.7 (numbers from its headers). _PyRuntimeState and
+ * PyInterpreterState live in internal/pycore_pystate.h. dk_* and md_dict
+ * come from the documented layouts of Objects/dict-common.h and
+ * Objects/moduleobject.c, which are not installed; the offsets test checks
+ * them in a running 3.8's memory. */
+static const SpyPythonLayout layout_2_7 = {
+  .major = 2,
+  .minor = 7,
+  .linetable_kind = SPY_LINETABLE_LNOTAB_27,
+  .dict_scheme = SPY_DICT_SCHEME_DICTOFFSET,
+  .lasti_in_code_units = FALSE,
+  .str_is_bytes = TRUE,
+
+  /* _PyRuntimeState */
+  .runtime_interpreters_head = 0,
+  .runtime_gil = SPY_OFFSET_NONE,
+
+  /* PyInterpreterState */
+  .interp_next = 0,
+  .interp_threads_head = 8,
+  .interp_modules = 16,
+  .interp_gil_ptr = SPY_OFFSET_NONE,
+
+  /* struct _gil_runtime_state */
+  .gil_last_holder = SPY_OFFSET_NONE,
+  .gil_locked = SPY_OFFSET_NONE,
+
+  /* PyThreadState */
+  .tstate_size = 168,
+  .tstate_next = 0,
+  .tstate_interp = 8,
+  .tstate_frame = 16,
+  .tstate_cframe = SPY_OFFSET_NONE,
+  .tstate_current_frame = SPY_OFFSET_NONE,
+  .tstate_thread_id = 144,
+  .tstate_native_thread_id = SPY_OFFSET_NONE,
+  .tstate_datastack_chunk = SPY_OFFSET_NONE,
+  .tstate_holds_gil = SPY_OFFSET_NONE,
+  .tstate_base_frame = SPY_OFFSET_NONE,
+
+  /* _PyCFrame (3.11, 3.12) */
+  .cframe_current_frame = SPY_OFFSET_NONE,
+
+  /* _PyStackChunk (3.11+) */
+  .chunk_previous = SPY_OFFSET_NONE,
+  .chunk_size = SPY_OFFSET_NONE,
+  .chunk_top = SPY_OFFSET_NONE,
+  .chunk_data = SPY_OFFSET_NONE,
+
+  /* PyFrameObject (≤3.10) */
+  .frame_back = 24,
+  .frame_code = 32,
+  .frame_lasti = 120,
+
+  /* _PyInterpreterFrame (3.11+) */
+  .iframe_code = SPY_OFFSET_NONE,
+  .iframe_previous = SPY_OFFSET_NONE,
+  .iframe_instr = SPY_OFFSET_NONE,
+  .iframe_owner = SPY_OFFSET_NONE,
+  .iframe_localsplus = SPY_OFFSET_NONE,
+  .iframe_owner_not_python = -1,
+  .stackref_tag_bits = 0,
+
+  /* PyCodeObject */
+  .code_filename = 80,
+  .code_name = 88,
+  .code_qualname = SPY_OFFSET_NONE,
+  .code_firstlineno = 96,
+  .code_linetable = 104,
+  .code_code_adaptive = SPY_OFFSET_NONE,
+
+  /* PyObject, PyTypeObject, PyHeapTypeObject */
+  .object_type = 8,
+  .type_name = 24,
+  .type_basicsize = 32,
+  .type_flags = 168,
+  .type_dictoffset = 288,
+  .heaptype_cached_keys = SPY_OFFSET_NONE,
+
+  /* PyBytesObject */
+  .bytes_size = 16,
+  .bytes_sval = 36,
+
+  /* PyASCIIObject, PyCompactUnicodeObject */
+  .unicode_length = SPY_OFFSET_NONE,
+  .unicode_state = SPY_OFFSET_NONE,
+  .unicode_ascii_size = SPY_OFFSET_NONE,
+  .unicode_compact_size = SPY_OFFSET_NONE,
+
+  /* PyLongObject */
+  .long_size = 16,
+  .long_digit = 24,
+  .long_lv_tag = FALSE,
+
+  /* PyModuleObject */
+  .module_dict = 16,
+
+  /* PyIntObject (2.7) */
+  .int_ival = 16,
+
+  /* PyDictObject */
+  .dict_mask = 32,
+  .dict_table = 40,
+  .dict_used = 24,
+  .dict_keys = SPY_OFFSET_NONE,
+  .dict_values = SPY_OFFSET_NONE,
+
+  /* PyDictKeysObject */
+  .dictkeys_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_size = SPY_OFFSET_NONE,
+  .dictkeys_log2_index_bytes = SPY_OFFSET_NONE,
+  .dictkeys_kind = SPY_OFFSET_NONE,
+  .dictkeys_nentries = SPY_OFFSET_NONE,
+  .dictkeys_indices = SPY_OFFSET_NONE,
+  .dictvalues_values = SPY_OFFSET_NONE,
+};
 
 /* CPython 3.6 (numbers from its headers). _PyRuntimeState and
  * PyInterpreterState live in internal/pycore_pystate.h. dk_* and md_dict
@@ -109,7 +226,12 @@ static const SpyPythonLayout layout_3_6 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -220,7 +342,12 @@ static const SpyPythonLayout layout_3_7 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -331,7 +458,12 @@ static const SpyPythonLayout layout_3_8 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -438,7 +570,12 @@ static const SpyPythonLayout layout_3_9 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -547,7 +684,12 @@ static const SpyPythonLayout layout_3_10 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -655,7 +797,12 @@ static const SpyPythonLayout layout_3_11 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -763,7 +910,12 @@ static const SpyPythonLayout layout_3_12 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -871,7 +1023,12 @@ static const SpyPythonLayout layout_3_13 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -977,7 +1134,12 @@ static const SpyPythonLayout layout_3_14 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -1083,7 +1245,12 @@ static const SpyPythonLayout layout_3_15 = {
   /* PyModuleObject */
   .module_dict = 16,
 
+  /* PyIntObject (2.7) */
+  .int_ival = SPY_OFFSET_NONE,
+
   /* PyDictObject */
+  .dict_mask = SPY_OFFSET_NONE,
+  .dict_table = SPY_OFFSET_NONE,
   .dict_used = 16,
   .dict_keys = 32,
   .dict_values = 40,
@@ -1099,6 +1266,7 @@ static const SpyPythonLayout layout_3_15 = {
 };
 
 static const SpyPythonLayout *const layouts[] = {
+  &layout_2_7,
   &layout_3_6,
   &layout_3_7,
   &layout_3_8,

@@ -1162,6 +1162,8 @@ thread_name_cb (guint64  key,
     return TRUE;
 
   name = spy_pyobject_get_attr (reader, value, "_name", NULL);
+  if (name == 0)  /* 2.7: self.__name, mangled */
+    name = spy_pyobject_get_attr (reader, value, "_Thread__name", NULL);
   if (name != 0)
     {
       g_free (stack->name);

@@ -294,11 +294,19 @@ find_interpreter (SpyTarget  *self,
   elf = spy_elf_open (root_path, NULL);
   if (elf == NULL || !find_anchor (elf, &value))
     {
-      if (spy_python_version_from_name (chosen->path, &major, &minor) &&
-          (major != 3 || minor < SPY_PYTHON_MIN_MINOR))
+      gboolean named = spy_python_version_from_name (chosen->path, &major, &minor);
+
+      if (named && spy_python_layout_lookup (major, minor) != NULL && elf != NULL)
+        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+                     "Process %d runs Python %u.%u (%s), but that file has neither a "
+                     "_PyRuntime nor an interp_head symbol (2.7 and 3.6 keep the "
+                     "latter only in a symbol table that a stripped build drops), so "
+                     "Spyglass cannot find its threads",
+                     (int) self->pid, major, minor, chosen->path);
+      else if (named && spy_python_layout_lookup (major, minor) == NULL)
         g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
                      "Process %d runs Python %u.%u (%s), which Spyglass does not "
-                     "support: it reads Python 3.%d to 3.%d",
+                     "support: it reads Python 2.7 and 3.%d to 3.%d",
                      (int) self->pid, major, minor, chosen->path,
                      SPY_PYTHON_MIN_MINOR, SPY_PYTHON_MAX_MINOR);
       else
@@ -387,7 +395,7 @@ choose_layout (SpyTarget  *self,
     {
       g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
                    "Process %d runs Python %s, which Spyglass does not support: "
-                   "it reads Python 3.%d to 3.%d",
+                   "it reads Python 2.7 and 3.%d to 3.%d",
                    (int) self->pid, self->version, SPY_PYTHON_MIN_MINOR, SPY_PYTHON_MAX_MINOR);
       return FALSE;
     }

@@ -8,15 +8,24 @@
 #
 # `check` follows the same pointers the walker follows in a target, starting
 # from _PyRuntime, and compares what it finds with what Python itself reports
-# (sys.modules, threading.get_ident(), the frame chain, ...). This covers what
+# (sys.modules, get_ident(), the frame chain, ...). This covers what
 # the headers cannot: the dict scheme, the line table kind, f_lasti's unit,
 # and the structs CPython does not install (3.8-3.10 dict keys, 3.8/3.9
 # module objects). Prints `ok NAME` or `FAIL NAME: detail` per check; exit 1
 # when any check fails, 77 when ctypes is unavailable.
 
+from __future__ import print_function
+
 import os
 import sys
 import threading
+
+# 2.7: thread.get_ident; 3.x: threading.get_ident.
+try:
+    get_ident = threading.get_ident
+except AttributeError:
+    import thread
+    get_ident = thread.get_ident
 
 try:
     import ctypes
@@ -24,7 +33,7 @@ except ImportError:
     print("ctypes is not available in this interpreter")
     sys.exit(77)
 
-LINETABLE_LNOTAB, LINETABLE_310, LINETABLE_LOCATIONS = 0, 1, 2
+LINETABLE_LNOTAB, LINETABLE_310, LINETABLE_LOCATIONS, LINETABLE_LNOTAB_27 = 0, 1, 2, 3
 SCHEME_DICTOFFSET, SCHEME_MANAGED_311, SCHEME_MANAGED_312, SCHEME_INLINE_313 = 0, 1, 2, 3
 NONE = -1
 DICT_KEYS_UNICODE = 1
@@ -66,10 +75,11 @@ def ptr(a):
 def check(name, ok, detail=""):
     global failures
     if ok:
-        print("ok %s" % name, flush=True)
+        sys.stdout.write("ok %s\n" % name)
     else:
         failures += 1
-        print("FAIL %s: %s" % (name, detail), flush=True)
+        sys.stdout.write("FAIL %s: %s\n" % (name, detail))
+    sys.stdout.flush()
 
 
 def local_symbol_address(name):
@@ -120,11 +130,11 @@ def check_runtime(t):
 
     tstate = ptr(interp + t.interp_threads_head)
     seen = 0
-    while tstate and seen < 100 and u64(tstate + t.tstate_thread_id) != threading.get_ident():
+    while tstate and seen < 100 and u64(tstate + t.tstate_thread_id) != get_ident():
         tstate = ptr(tstate + t.tstate_next)
         seen += 1
     check("interp_threads_head/tstate_next/tstate_thread_id", tstate != 0,
-          "no thread state with thread_id %#x" % threading.get_ident())
+          "no thread state with thread_id %#x" % get_ident())
     if not tstate:
         return interp, 0
     check("tstate_interp", ptr(tstate + t.tstate_interp) == interp,
@@ -137,7 +147,7 @@ def check_runtime(t):
 
     # This thread runs Python code, so it holds the GIL.
     if t.gil_last_holder == NONE:
-        # 3.6: no GIL struct; the holder is _PyThreadState_Current.
+        # 2.7, 3.6: no GIL struct; the holder is _PyThreadState_Current.
         current = ctypes.c_void_p.in_dll(ctypes.pythonapi, "_PyThreadState_Current").value
         check("_PyThreadState_Current", current == tstate,
               "%#x, this thread state is %#x" % (current or 0, tstate))
@@ -280,12 +290,14 @@ def check_code(t):
           "%d, expected %d" % (i32(id(code) + t.code_firstlineno), code.co_firstlineno))
 
     kinds = {LINETABLE_LNOTAB: "co_lnotab", LINETABLE_310: "co_linetable",
-             LINETABLE_LOCATIONS: "co_linetable"}
+             LINETABLE_LOCATIONS: "co_linetable", LINETABLE_LNOTAB_27: "co_lnotab"}
     attribute = kinds.get(t.linetable_kind, "?")
     check("code_linetable",
           ptr(id(code) + t.code_linetable) == id(getattr(code, attribute, None)),
           "does not point at %s" % attribute)
-    if hasattr(code, "co_positions"):
+    if sys.version_info[0] == 2:
+        actual = LINETABLE_LNOTAB_27  # line steps unsigned before 3.6
+    elif hasattr(code, "co_positions"):
         actual = LINETABLE_LOCATIONS
     elif hasattr(code, "co_linetable"):
         actual = LINETABLE_310
@@ -327,6 +339,8 @@ def check_types(t):
     check("type_dictoffset", i64(id(Plain) + t.type_dictoffset) == Plain.__dictoffset__,
           "%d, expected %d" % (i64(id(Plain) + t.type_dictoffset), Plain.__dictoffset__))
 
+    if t.heaptype_cached_keys == NONE:  # 2.7: no shared keys
+        return
     instances = [Shared(), Shared()]
     keys = ptr(id(Shared) + t.heaptype_cached_keys)
     ok = keys != 0 and i64(keys + t.dictkeys_nentries) == 1
@@ -341,9 +355,15 @@ def check_bytes_unicode_long(t):
     check("bytes_size", i64(id(b) + t.bytes_size) == len(b), "%d" % i64(id(b) + t.bytes_size))
     check("bytes_sval", ctypes.string_at(id(b) + t.bytes_sval, len(b)) == b, "wrong bytes")
 
-    cases = [("ascii", "".join(["spy", "glass"]), 1, 1, t.unicode_ascii_size, "ascii"),
-             ("latin-1", "".join(["caf", chr(0xe9)]), 1, 0, t.unicode_compact_size, "latin-1"),
-             ("ucs2", "".join(["x", chr(0x263a)]), 2, 0, t.unicode_compact_size, "utf-16-le")]
+    if t.int_ival != NONE:  # 2.7: small ints are PyIntObject
+        n = int("12345678")
+        check("int_ival", i64(id(n) + t.int_ival) == n, "%d" % i64(id(n) + t.int_ival))
+
+    cases = []
+    if t.unicode_state != NONE:  # 2.7: names are bytes, unicode is not read
+        cases = [("ascii", "".join(["spy", "glass"]), 1, 1, t.unicode_ascii_size, "ascii"),
+                 ("latin-1", "".join(["caf", chr(0xe9)]), 1, 0, t.unicode_compact_size, "latin-1"),
+                 ("ucs2", "".join(["x", chr(0x263a)]), 2, 0, t.unicode_compact_size, "utf-16-le")]
     for label, s, kind, ascii_bit, data, codec in cases:
         state = u32(id(s) + t.unicode_state)
         check("unicode_length (%s)" % label, i64(id(s) + t.unicode_length) == len(s),
@@ -356,7 +376,10 @@ def check_bytes_unicode_long(t):
         check("unicode data at %s" % ("unicode_ascii_size" if ascii_bit else "unicode_compact_size"),
               raw == s.encode(codec), "%r" % raw)
 
-    for n in (3 * (1 << 30) + 7, -(3 * (1 << 30) + 7)):
+    big = 3 * (1 << 30) + 7
+    if t.int_ival != NONE:
+        big = long(big)  # noqa: F821 (2.7 only)
+    for n in (big, -big):
         if t.long_lv_tag:
             size = u64(id(n) + t.long_size)
             ok = size == (2 << 3 | (2 if n < 0 else 0))
@@ -377,6 +400,13 @@ def check_dicts(t):
     for key, value in (("alpha", 1), ("beta", 2), ("gamma", 3)):
         d[key] = value
     check("dict_used", i64(id(d) + t.dict_used) == 3, "%d" % i64(id(d) + t.dict_used))
+    if t.dict_table != NONE:
+        # 2.7: an open hash table of (hash, key, value), mask + 1 slots.
+        mask, table = i64(id(d) + t.dict_mask), ptr(id(d) + t.dict_table)
+        check("dict_mask", mask == 7, "%d" % mask)
+        found = [(ptr(table + 24 * i + 8), ptr(table + 24 * i + 16)) for i in range(mask + 1)]
+        check("dict_table", (id("alpha"), id(1)) in found, "no (alpha, 1) among %r" % found)
+        return
     check("dict_values", ptr(id(d) + t.dict_values) == 0, "a combined dict has no values")
     keys = ptr(id(d) + t.dict_keys)
     check("dictkeys_nentries", i64(keys + t.dictkeys_nentries) == 3,

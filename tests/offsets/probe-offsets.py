@@ -36,36 +36,39 @@ import tempfile
 EXIT_SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# 2.7 in the ranges below, as if it were the minor version before 3.0.
+PY27 = -1
+
 # Every SpyPythonLayout field that the headers can tell, as a C expression per
-# range of 3.x minor versions (inclusive). A version with no entry means the
+# range of 3.x minor versions (inclusive; PY27 stands for 2.7). A version with no entry means the
 # field does not exist there: the probe prints -1 (SPY_OFFSET_NONE) and step 2
 # checks that none of the field's expressions compiles for that version.
 FIELDS = [
-    ("major", [(6, 15, "PY_MAJOR_VERSION")]),
-    ("minor", [(6, 15, "PY_MINOR_VERSION")]),
+    ("major", [(PY27, 15, "PY_MAJOR_VERSION")]),
+    ("minor", [(PY27, 15, "PY_MINOR_VERSION")]),
 
     ("runtime_interpreters_head", [(7, 15, "offsetof (_PyRuntimeState, interpreters.head)")]),
     ("runtime_gil", [(7, 11, "offsetof (_PyRuntimeState, ceval.gil)")]),
 
-    ("interp_next", [(6, 15, "offsetof (PyInterpreterState, next)")]),
-    ("interp_threads_head", [(6, 10, "offsetof (PyInterpreterState, tstate_head)"),
+    ("interp_next", [(PY27, 15, "offsetof (PyInterpreterState, next)")]),
+    ("interp_threads_head", [(PY27, 10, "offsetof (PyInterpreterState, tstate_head)"),
                              (11, 15, "offsetof (PyInterpreterState, threads.head)")]),
-    ("interp_modules", [(6, 11, "offsetof (PyInterpreterState, modules)"),
+    ("interp_modules", [(PY27, 11, "offsetof (PyInterpreterState, modules)"),
                         (12, 15, "offsetof (PyInterpreterState, imports.modules)")]),
     ("interp_gil_ptr", [(12, 15, "offsetof (PyInterpreterState, ceval.gil)")]),
 
     ("gil_last_holder", [(7, 15, "offsetof (struct _gil_runtime_state, last_holder)")]),
     ("gil_locked", [(7, 15, "offsetof (struct _gil_runtime_state, locked)")]),
 
-    ("tstate_size", [(6, 15, "sizeof (PyThreadState)")]),
-    ("tstate_next", [(6, 15, "offsetof (PyThreadState, next)")]),
-    ("tstate_interp", [(6, 15, "offsetof (PyThreadState, interp)")]),
-    ("tstate_frame", [(6, 10, "offsetof (PyThreadState, frame)")]),
+    ("tstate_size", [(PY27, 15, "sizeof (PyThreadState)")]),
+    ("tstate_next", [(PY27, 15, "offsetof (PyThreadState, next)")]),
+    ("tstate_interp", [(PY27, 15, "offsetof (PyThreadState, interp)")]),
+    ("tstate_frame", [(PY27, 10, "offsetof (PyThreadState, frame)")]),
     ("tstate_cframe", [(11, 12, "offsetof (PyThreadState, cframe)")]),
     ("tstate_current_frame", [(13, 15, "offsetof (PyThreadState, current_frame)")]),
     ("tstate_holds_gil", [(14, 15, "offsetof (PyThreadState, holds_gil)")]),
     ("tstate_base_frame", [(15, 15, "offsetof (PyThreadState, base_frame)")]),
-    ("tstate_thread_id", [(6, 15, "offsetof (PyThreadState, thread_id)")]),
+    ("tstate_thread_id", [(PY27, 15, "offsetof (PyThreadState, thread_id)")]),
     ("tstate_native_thread_id", [(11, 15, "offsetof (PyThreadState, native_thread_id)")]),
     ("tstate_datastack_chunk", [(11, 15, "offsetof (PyThreadState, datastack_chunk)")]),
 
@@ -76,9 +79,9 @@ FIELDS = [
     ("chunk_top", [(11, 15, "offsetof (_PyStackChunk, top)")]),
     ("chunk_data", [(11, 15, "offsetof (_PyStackChunk, data)")]),
 
-    ("frame_back", [(6, 10, "offsetof (PyFrameObject, f_back)")]),
-    ("frame_code", [(6, 10, "offsetof (PyFrameObject, f_code)")]),
-    ("frame_lasti", [(6, 10, "offsetof (PyFrameObject, f_lasti)")]),
+    ("frame_back", [(PY27, 10, "offsetof (PyFrameObject, f_back)")]),
+    ("frame_code", [(PY27, 10, "offsetof (PyFrameObject, f_code)")]),
+    ("frame_lasti", [(PY27, 10, "offsetof (PyFrameObject, f_lasti)")]),
 
     ("iframe_code", [(11, 12, "offsetof (_PyInterpreterFrame, f_code)"),
                      (13, 15, "offsetof (_PyInterpreterFrame, f_executable)")]),
@@ -90,37 +93,40 @@ FIELDS = [
     ("iframe_owner_not_python", [(12, 13, "FRAME_OWNED_BY_CSTACK"),
                                  (14, 15, "FRAME_OWNED_BY_INTERPRETER")]),
 
-    ("code_filename", [(6, 15, "offsetof (PyCodeObject, co_filename)")]),
-    ("code_name", [(6, 15, "offsetof (PyCodeObject, co_name)")]),
+    ("code_filename", [(PY27, 15, "offsetof (PyCodeObject, co_filename)")]),
+    ("code_name", [(PY27, 15, "offsetof (PyCodeObject, co_name)")]),
     ("code_qualname", [(11, 15, "offsetof (PyCodeObject, co_qualname)")]),
-    ("code_firstlineno", [(6, 15, "offsetof (PyCodeObject, co_firstlineno)")]),
-    ("code_linetable", [(6, 9, "offsetof (PyCodeObject, co_lnotab)"),
+    ("code_firstlineno", [(PY27, 15, "offsetof (PyCodeObject, co_firstlineno)")]),
+    ("code_linetable", [(PY27, 9, "offsetof (PyCodeObject, co_lnotab)"),
                         (10, 15, "offsetof (PyCodeObject, co_linetable)")]),
     ("code_code_adaptive", [(11, 15, "offsetof (PyCodeObject, co_code_adaptive)")]),
 
-    ("object_type", [(6, 15, "offsetof (PyObject, ob_type)")]),
-    ("type_name", [(6, 15, "offsetof (PyTypeObject, tp_name)")]),
-    ("type_basicsize", [(6, 15, "offsetof (PyTypeObject, tp_basicsize)")]),
-    ("type_flags", [(6, 15, "offsetof (PyTypeObject, tp_flags)")]),
-    ("type_dictoffset", [(6, 15, "offsetof (PyTypeObject, tp_dictoffset)")]),
+    ("object_type", [(PY27, 15, "offsetof (PyObject, ob_type)")]),
+    ("type_name", [(PY27, 15, "offsetof (PyTypeObject, tp_name)")]),
+    ("type_basicsize", [(PY27, 15, "offsetof (PyTypeObject, tp_basicsize)")]),
+    ("type_flags", [(PY27, 15, "offsetof (PyTypeObject, tp_flags)")]),
+    ("type_dictoffset", [(PY27, 15, "offsetof (PyTypeObject, tp_dictoffset)")]),
     ("heaptype_cached_keys", [(6, 15, "offsetof (PyHeapTypeObject, ht_cached_keys)")]),
 
-    ("bytes_size", [(6, 15, "offsetof (PyBytesObject, ob_base.ob_size)")]),
-    ("bytes_sval", [(6, 15, "offsetof (PyBytesObject, ob_sval)")]),
+    ("bytes_size", [(PY27, PY27, "offsetof (PyStringObject, ob_size)"), (6, 15, "offsetof (PyBytesObject, ob_base.ob_size)")]),
+    ("bytes_sval", [(PY27, PY27, "offsetof (PyStringObject, ob_sval)"), (6, 15, "offsetof (PyBytesObject, ob_sval)")]),
 
     ("unicode_length", [(6, 15, "offsetof (PyASCIIObject, length)")]),
     ("unicode_state", [(6, 15, "offsetof (PyASCIIObject, state)")]),
     ("unicode_ascii_size", [(6, 15, "sizeof (PyASCIIObject)")]),
     ("unicode_compact_size", [(6, 15, "sizeof (PyCompactUnicodeObject)")]),
 
-    ("long_size", [(6, 11, "offsetof (PyLongObject, ob_base.ob_size)"),
+    ("long_size", [(PY27, PY27, "offsetof (PyLongObject, ob_size)"), (6, 11, "offsetof (PyLongObject, ob_base.ob_size)"),
                    (12, 15, "offsetof (PyLongObject, long_value.lv_tag)")]),
-    ("long_digit", [(6, 11, "offsetof (PyLongObject, ob_digit)"),
+    ("long_digit", [(PY27, 11, "offsetof (PyLongObject, ob_digit)"),
                     (12, 15, "offsetof (PyLongObject, long_value.ob_digit)")]),
 
-    ("module_dict", [(6, 15, "offsetof (PyModuleObject, md_dict)")]),
+    ("module_dict", [(PY27, 15, "offsetof (PyModuleObject, md_dict)")]),
 
-    ("dict_used", [(6, 15, "offsetof (PyDictObject, ma_used)")]),
+    ("int_ival", [(PY27, PY27, "offsetof (PyIntObject, ob_ival)")]),
+    ("dict_mask", [(PY27, PY27, "offsetof (PyDictObject, ma_mask)")]),
+    ("dict_table", [(PY27, PY27, "offsetof (PyDictObject, ma_table)")]),
+    ("dict_used", [(PY27, 15, "offsetof (PyDictObject, ma_used)")]),
     ("dict_keys", [(6, 15, "offsetof (PyDictObject, ma_keys)")]),
     ("dict_values", [(6, 15, "offsetof (PyDictObject, ma_values)")]),
 
@@ -136,6 +142,7 @@ FIELDS = [
 # Fields whose value in a version is not an offset the headers give, with
 # why. (field, minor): (value, why).
 FIXED_VALUES = {
+    ("runtime_interpreters_head", PY27): (0, "as for 3.6"),
     ("runtime_interpreters_head", 6): (0, "3.6 has no _PyRuntime: Spyglass anchors on "
                                           "pystate.c's interp_head, the list's head itself"),
 }
@@ -171,16 +178,16 @@ DEFINE_FIELDS = """
 # What the walker assumes beyond the table; printed as `assume.NAME` and
 # compared with the value given here. (first minor, last minor, C, expected)
 ASSUMPTIONS = [
-    ("digit_size", 6, 15, "sizeof (digit)", 4),
-    ("pylong_shift", 6, 15, "PyLong_SHIFT", 30),
+    ("digit_size", PY27, 15, "sizeof (digit)", 4),
+    ("pylong_shift", PY27, 15, "PyLong_SHIFT", 30),
     ("long_non_size_bits", 12, 15, "_PyLong_NON_SIZE_BITS", 3),
     ("codeunit_size", 6, 15, "sizeof (_Py_CODEUNIT)", 2),
     ("frame_owned_by_thread", 11, 15, "FRAME_OWNED_BY_THREAD", 0),
     ("unicode_state_size", 6, 15, "sizeof (((PyASCIIObject *) 0)->state)", 4),
-    ("thread_id_size", 6, 15, "sizeof (((PyThreadState *) 0)->thread_id)", 8),
-    ("frame_lasti_size", 6, 10, "sizeof (((PyFrameObject *) 0)->f_lasti)", 4),
+    ("thread_id_size", PY27, 15, "sizeof (((PyThreadState *) 0)->thread_id)", 8),
+    ("frame_lasti_size", PY27, 10, "sizeof (((PyFrameObject *) 0)->f_lasti)", 4),
     ("iframe_owner_size", 11, 15, "sizeof (((_PyInterpreterFrame *) 0)->owner)", 1),
-    ("code_firstlineno_size", 6, 15, "sizeof (((PyCodeObject *) 0)->co_firstlineno)", 4),
+    ("code_firstlineno_size", PY27, 15, "sizeof (((PyCodeObject *) 0)->co_firstlineno)", 4),
     ("gil_locked_size", 7, 15, "sizeof (((struct _gil_runtime_state *) 0)->locked)", 4),
     ("gil_last_holder_size", 7, 15, "sizeof (((struct _gil_runtime_state *) 0)->last_holder)", 8),
     ("dk_log2_size_size", 11, 15, "sizeof (((PyDictKeysObject *) 0)->dk_log2_size)", 1),
@@ -190,10 +197,15 @@ ASSUMPTIONS = [
     ("dk_nentries_size", 6, 15, "sizeof (((PyDictKeysObject *) 0)->dk_nentries)", 8),
     ("native_thread_id_size", 11, 15,
      "sizeof (((PyThreadState *) 0)->native_thread_id)", 8),
+    # 2.7's dict entries: (hash, key, value), as 3.x's combined ones.
+    ("dict_entry_size", PY27, PY27, "sizeof (PyDictEntry)", 24),
+    ("dict_entry_key", PY27, PY27, "offsetof (PyDictEntry, me_key)", 8),
+    ("dict_entry_value", PY27, PY27, "offsetof (PyDictEntry, me_value)", 16),
+    ("int_ival_size", PY27, PY27, "sizeof (((PyIntObject *) 0)->ob_ival)", 8),
 ]
 
 # Fields that no header states: they are checked by live-check.py.
-SEMANTIC_FIELDS = {"linetable_kind", "dict_scheme", "lasti_in_code_units"}
+SEMANTIC_FIELDS = {"linetable_kind", "dict_scheme", "lasti_in_code_units", "str_is_bytes"}
 
 # 3.13+: _Py_DebugOffsets members (3.13: internal/pycore_runtime.h, 3.14+:
 # internal/pycore_debug_offsets.h) that mirror a SpyPythonLayout field, from
@@ -393,7 +405,7 @@ print("pointer_size=%d" % (8 if sys.maxsize > 2**32 else 4))
 def interpreter_info(python):
     if not os.path.exists(python):
         raise Skip("interpreter %s not found" % python)
-    proc = run([python, "-I", "-c", INTERPRETER_INFO])
+    proc = run([python, "-E", "-s", "-c", INTERPRETER_INFO])
     if proc.returncode != 0:
         raise Skip("interpreter %s does not run: %s" % (python, proc.stderr.strip()))
     return parse_kv(proc.stdout)
@@ -628,7 +640,7 @@ def live_check(python, tmp, table_text):
     table_path = os.path.join(tmp, "table.txt")
     with open(table_path, "w") as f:
         f.write(table_text)
-    proc = run([python, "-I", os.path.join(HERE, "live-check.py"), "check", table_path])
+    proc = run([python, "-E", "-s", os.path.join(HERE, "live-check.py"), "check", table_path])
     sys.stdout.write("".join("  live: %s\n" % l for l in proc.stdout.splitlines()))
     if proc.returncode == EXIT_SKIP:
         return [], "live checks skipped: " + proc.stdout.strip().splitlines()[-1]
@@ -641,7 +653,7 @@ def live_check(python, tmp, table_text):
 
 def dump_debug_offsets(python, tmp, size):
     path = os.path.join(tmp, "debug-offsets.bin")
-    proc = run([python, "-I", os.path.join(HERE, "live-check.py"), "dump-runtime",
+    proc = run([python, "-E", "-s", os.path.join(HERE, "live-check.py"), "dump-runtime",
                 str(size), path])
     if proc.returncode != 0:
         raise Failure("could not read _PyRuntime from %s: %s" % (python, proc.stderr.strip()))
@@ -664,9 +676,11 @@ def check(args, tmp):
     print("headers: %s" % include_dir)
     if not os.path.exists(os.path.join(include_dir, "Python.h")):
         raise Skip("no Python.h in %s (install the interpreter's -dev package)" % include_dir)
-    if not os.path.isdir(os.path.join(include_dir, "internal")) and version != "3.6":
+    if not os.path.isdir(os.path.join(include_dir, "internal")) and version not in ("2.7", "3.6"):
         raise Skip("no internal headers in %s/internal" % include_dir)
     major, minor = (int(x) for x in version.split("."))
+    if major == 2:
+        minor = PY27
 
     table_text = run_print_layout(args.print_layout, version)
     table = parse_kv(table_text)

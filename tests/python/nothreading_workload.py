@@ -4,10 +4,13 @@
 # The main thread and one thread spin in spin(); another waits on a lock in
 # park(). One JSON line reports the native ids (and that threading stayed
 # out), then the spinning goes on for at most SPY_WORKLOAD_TIMEOUT seconds.
-# Runs on CPython 3.6 and later (before 3.8, the kernel tid comes from
+# Runs on CPython 2.7 and 3.6 and later (before 3.8, the kernel tid comes from
 # gettid through ctypes, which does not import threading).
 
-import _thread
+try:
+    import _thread
+except ImportError:  # 2.7
+    import thread as _thread
 import json
 import os
 import sys
@@ -52,7 +55,8 @@ def main():
     truth = dict(report)
     truth["main"] = native_id()
     truth["threading"] = "threading" in sys.modules
-    print("SPYGLASS-TRUTH " + json.dumps(truth), flush=True)
+    sys.stdout.write("SPYGLASS-TRUTH " + json.dumps(truth) + "\n")
+    sys.stdout.flush()
     spin()
 
 

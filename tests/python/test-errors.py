@@ -19,10 +19,7 @@ import time
 SKIP = 77
 NOBODY = 65534
 
-OLD_PYTHONS = {
-    "2.7": "/root/.pyenv/versions/2.7.18/bin/python2.7",
-}
-# Works on Python 2.7 too: report readiness, then wait for stdin to close.
+# Report readiness, then wait for stdin to close.
 WAITER = ("import sys; sys.stdout.write('ready\\n'); sys.stdout.flush(); "
           "sys.stdin.read()")
 
@@ -134,18 +131,6 @@ def case_not_python(spyglass):
     expect_words(message, [("python",), ("not",), ("libpython", "_PyRuntime")])
 
 
-def case_unsupported(spyglass, version):
-    python = OLD_PYTHONS[version]
-    if not os.access(python, os.X_OK):
-        raise Skip("%s not installed" % python)
-    proc = start_waiting_python(python)
-    try:
-        message = run_dump([spyglass], proc.pid)
-    finally:
-        stop(proc)
-    expect_words(message, [(version,), ("3.6",), ("3.15",)])
-
-
 def runnable_by_nobody(path):
     check = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
              "test", "-x", path]
@@ -238,7 +223,6 @@ CASES = {
     "no-such-pid": case_no_such_pid,
     "exited": case_exited,
     "not-python": case_not_python,
-    "python-2.7": lambda spyglass: case_unsupported(spyglass, "2.7"),
     "permission-denied": case_permission_denied,
 }
 

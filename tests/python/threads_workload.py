@@ -3,7 +3,10 @@
 # (active, they hold the GIL in turn) and several idle in different
 # blocking calls (a lock, an Event, time.sleep, a queue).
 
-import queue
+try:
+    import queue
+except ImportError:  # 2.7
+    import Queue as queue
 import threading
 import time
 

@@ -9,8 +9,9 @@
 # "SPYGLASS-READY" and exits. The process ends when stdin reaches EOF or after
 # SPY_WORKLOAD_TIMEOUT seconds (default 60), so nothing is left behind.
 #
-# Runs unchanged on CPython 3.6 and later: no newer syntax here.
+# Runs unchanged on CPython 2.7 and 3.6 and later: no newer syntax here.
 
+import functools
 import json
 import os
 import select
@@ -19,26 +20,46 @@ import threading
 import time
 
 TIMEOUT = float(os.environ.get("SPY_WORKLOAD_TIMEOUT", "60"))
+# 2.7 has neither a monotonic clock nor lock timeouts (the watcher ends the
+# process there); both are C callables, so no frame of ours is in a stack.
+monotonic = getattr(time, "monotonic", time.time)
 
 _lock = threading.Lock()
 _arrived = set()      # idents of threads that reached their parking place
 _spinners = set()     # idents of threads that spin (expected active)
 _forever = threading.Lock()
 _forever.acquire()    # never released: park() blocks on it
+if sys.version_info[0] >= 3:
+    _block = functools.partial(_forever.acquire, True, TIMEOUT)
+else:
+    _block = _forever.acquire
 _native_ids = {}      # ident -> kernel thread id, as each thread arrived
+
+
+try:
+    _get_ident = threading.get_ident
+except AttributeError:  # 2.7
+    import thread
+    _get_ident = thread.get_ident
+
+
+if not hasattr(threading, "get_native_id"):
+    # Loaded now: 2.7 holds one import lock while a module body runs, and a
+    # workload parks a thread in one.
+    import ctypes
+    _libc = ctypes.CDLL(None)
 
 
 def native_id():
     """The calling thread's kernel thread id (gettid); 3.8 added a function."""
     if hasattr(threading, "get_native_id"):
         return threading.get_native_id()
-    import ctypes
-    return ctypes.CDLL(None, use_errno=True).syscall(186)  # SYS_gettid, x86-64
+    return _libc.syscall(186)  # SYS_gettid, x86-64
 
 
 def arrived(spinner=False):
     """Note that the calling thread is (about to be) at its parking place."""
-    ident = threading.get_ident()
+    ident = _get_ident()
     tid = native_id()
     with _lock:
         _arrived.add(ident)
@@ -49,7 +70,7 @@ def arrived(spinner=False):
 
 def park():
     """Block the calling thread until the process ends, with the GIL released."""
-    arrived(); _forever.acquire(True, TIMEOUT)  # noqa: E702 (one line: stable f_lineno)
+    arrived(); _block()  # noqa: E702 (one line: stable f_lineno)
 
 
 def start_thread(target, name=None, args=()):
@@ -93,8 +114,14 @@ def _snapshot(me):
     return threads
 
 
+def _main_ident():
+    if hasattr(threading, "main_thread"):
+        return threading.main_thread().ident
+    return [t for t in threading.enumerate() if isinstance(t, threading._MainThread)][0].ident
+
+
 def _all_arrived(me):
-    main = threading.main_thread().ident
+    main = _main_ident()
     with _lock:
         if main not in _arrived:
             return False
@@ -105,10 +132,10 @@ def _all_arrived(me):
 
 
 def _report():
-    me = threading.get_ident()
-    deadline = time.monotonic() + TIMEOUT
+    me = _get_ident()
+    deadline = monotonic() + TIMEOUT
     while not _all_arrived(me):
-        if time.monotonic() > deadline:
+        if monotonic() > deadline:
             sys.stderr.write("workload: threads never arrived\n")
             os._exit(3)
         time.sleep(0.005)
@@ -137,9 +164,9 @@ def _report():
 def _watch_stdin():
     # Ends the process when stdin closes (the driver went away) or on timeout.
     fd = sys.stdin.fileno()
-    deadline = time.monotonic() + TIMEOUT
+    deadline = monotonic() + TIMEOUT
     while True:
-        remaining = deadline - time.monotonic()
+        remaining = deadline - monotonic()
         if remaining <= 0:
             os._exit(0)
         arrived()
