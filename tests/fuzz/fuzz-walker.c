@@ -17,7 +17,8 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  static const guint minors[] = { 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+  static const guint versions[][2] = { { 2, 7 }, { 3, 6 }, { 3, 7 }, { 3, 8 }, { 3, 9 }, { 3, 10 },
+                                       { 3, 11 }, { 3, 12 }, { 3, 13 }, { 3, 14 }, { 3, 15 } };
   const SpyPythonLayout *layout;
   g_autoptr(FakePython) fake = NULL;
   g_autoptr(SpyMemory) clean = NULL;
@@ -32,7 +33,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   if (size < 4)
     return 0;
-  layout = spy_python_layout_lookup (3, minors[data[0] % G_N_ELEMENTS (minors)]);
+  layout = spy_python_layout_lookup (versions[data[0] % G_N_ELEMENTS (versions)][0],
+                                     versions[data[0] % G_N_ELEMENTS (versions)][1]);
   if (layout == NULL)
     return 0;
 

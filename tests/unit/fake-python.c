@@ -147,6 +147,19 @@ put_i32 (FakePython *self,
 }
 
 static guint64
+make_bytes (FakePython   *self,
+            const guint8 *data,
+            gsize         len)
+{
+  guint64 addr = alloc (self, self->layout.bytes_sval + len + 1);
+
+  put_i64 (self, addr + self->layout.bytes_size, len);
+  if (len > 0)
+    memcpy (at (self, addr + self->layout.bytes_sval), data, len);
+  return addr;
+}
+
+static guint64
 make_str (FakePython *self,
           const char *utf8)
 {
@@ -157,6 +170,9 @@ make_str (FakePython *self,
   guint64 addr;
   guint32 state;
 
+  /* 2.7: a str is its UTF-8 bytes. */
+  if (l->str_is_bytes)
+    return make_bytes (self, (const guint8 *) utf8, strlen (utf8));
   for (glong i = 0; i < n_chars; i++)
     ascii = ascii && chars[i] < 128;
 
@@ -177,18 +193,6 @@ make_str (FakePython *self,
   return addr;
 }
 
-static guint64
-make_bytes (FakePython   *self,
-            const guint8 *data,
-            gsize         len)
-{
-  guint64 addr = alloc (self, self->layout.bytes_sval + len + 1);
-
-  put_i64 (self, addr + self->layout.bytes_size, len);
-  if (len > 0)
-    memcpy (at (self, addr + self->layout.bytes_sval), data, len);
-  return addr;
-}
 
 /* A code object whose first instructions are all on @line. */
 static guint64
