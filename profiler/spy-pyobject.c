@@ -63,7 +63,7 @@ read_byte_str (const SpyPyReader  *reader,
   {
     g_autofree char *valid = g_utf8_make_valid (data, n);
 
-    /* No control characters from a target, as for str. */
+    /* NUL and invalid code points replaced, as for str. */
     for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
       append_code_point (out, g_utf8_get_char (p));
   }

@@ -72,6 +72,7 @@ typedef struct _SpyPythonLayout {
   gint64 frame_back;                  /* f_back */
   gint64 frame_code;                  /* f_code */
   gint64 frame_lasti;                 /* f_lasti */
+  gint64 frame_localsplus;            /* f_localsplus: locals, then cells */
 
   /* _PyInterpreterFrame (3.11+) */
   gint64 iframe_code;                 /* f_code (3.11, 3.12), f_executable */
@@ -93,6 +94,12 @@ typedef struct _SpyPythonLayout {
   gint64 code_firstlineno;            /* co_firstlineno */
   gint64 code_linetable;              /* co_lnotab (≤3.9), co_linetable */
   gint64 code_code_adaptive;          /* co_code_adaptive (3.11+) */
+  gint64 code_flags;                  /* co_flags (int) */
+  gint64 code_argcount;               /* co_argcount (int) */
+  gint64 code_kwonlyargcount;         /* co_kwonlyargcount (int, 3.x) */
+  gint64 code_nlocals;                /* co_nlocals (int) */
+  gint64 code_varnames;               /* co_varnames (≤3.10), co_localsplusnames */
+  gint64 code_localspluskinds;        /* co_localspluskinds (3.11+, bytes) */
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   gint64 object_type;                 /* ob_type */
@@ -119,6 +126,9 @@ typedef struct _SpyPythonLayout {
 
   /* PyModuleObject */
   gint64 module_dict;                 /* md_dict */
+
+  /* PyTupleObject */
+  gint64 tuple_items;                 /* ob_item (3.14 caches a hash before it) */
 
   /* PyIntObject (2.7) */
   gint64 int_ival;                    /* ob_ival, a C long */

@@ -66,6 +66,7 @@ static const SpyPythonLayout layout_2_7 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 120,
+  .frame_localsplus = 376,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -83,6 +84,12 @@ static const SpyPythonLayout layout_2_7 = {
   .code_firstlineno = 96,
   .code_linetable = 104,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 28,
+  .code_argcount = 16,
+  .code_kwonlyargcount = SPY_OFFSET_NONE,
+  .code_nlocals = 20,
+  .code_varnames = 56,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -109,6 +116,9 @@ static const SpyPythonLayout layout_2_7 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = 16,
@@ -182,6 +192,7 @@ static const SpyPythonLayout layout_3_6 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 120,
+  .frame_localsplus = 376,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -199,6 +210,12 @@ static const SpyPythonLayout layout_3_6 = {
   .code_firstlineno = 36,
   .code_linetable = 112,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 32,
+  .code_argcount = 16,
+  .code_kwonlyargcount = 20,
+  .code_nlocals = 24,
+  .code_varnames = 64,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -225,6 +242,9 @@ static const SpyPythonLayout layout_3_6 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -298,6 +318,7 @@ static const SpyPythonLayout layout_3_7 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 104,
+  .frame_localsplus = 360,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -315,6 +336,12 @@ static const SpyPythonLayout layout_3_7 = {
   .code_firstlineno = 36,
   .code_linetable = 112,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 32,
+  .code_argcount = 16,
+  .code_kwonlyargcount = 20,
+  .code_nlocals = 24,
+  .code_varnames = 64,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -341,6 +368,9 @@ static const SpyPythonLayout layout_3_7 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -414,6 +444,7 @@ static const SpyPythonLayout layout_3_8 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 104,
+  .frame_localsplus = 360,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -431,6 +462,12 @@ static const SpyPythonLayout layout_3_8 = {
   .code_firstlineno = 40,
   .code_linetable = 120,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 36,
+  .code_argcount = 16,
+  .code_kwonlyargcount = 24,
+  .code_nlocals = 28,
+  .code_varnames = 72,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -457,6 +494,9 @@ static const SpyPythonLayout layout_3_8 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -526,6 +566,7 @@ static const SpyPythonLayout layout_3_9 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 104,
+  .frame_localsplus = 360,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -543,6 +584,12 @@ static const SpyPythonLayout layout_3_9 = {
   .code_firstlineno = 40,
   .code_linetable = 120,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 36,
+  .code_argcount = 16,
+  .code_kwonlyargcount = 24,
+  .code_nlocals = 28,
+  .code_varnames = 72,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -569,6 +616,9 @@ static const SpyPythonLayout layout_3_9 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -640,6 +690,7 @@ static const SpyPythonLayout layout_3_10 = {
   .frame_back = 24,
   .frame_code = 32,
   .frame_lasti = 96,
+  .frame_localsplus = 352,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = SPY_OFFSET_NONE,
@@ -657,6 +708,12 @@ static const SpyPythonLayout layout_3_10 = {
   .code_firstlineno = 40,
   .code_linetable = 120,
   .code_code_adaptive = SPY_OFFSET_NONE,
+  .code_flags = 36,
+  .code_argcount = 16,
+  .code_kwonlyargcount = 24,
+  .code_nlocals = 28,
+  .code_varnames = 72,
+  .code_localspluskinds = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -683,6 +740,9 @@ static const SpyPythonLayout layout_3_10 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -753,6 +813,7 @@ static const SpyPythonLayout layout_3_11 = {
   .frame_back = SPY_OFFSET_NONE,
   .frame_code = SPY_OFFSET_NONE,
   .frame_lasti = SPY_OFFSET_NONE,
+  .frame_localsplus = SPY_OFFSET_NONE,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = 32,
@@ -770,6 +831,12 @@ static const SpyPythonLayout layout_3_11 = {
   .code_firstlineno = 72,
   .code_linetable = 136,
   .code_code_adaptive = 184,
+  .code_flags = 48,
+  .code_argcount = 56,
+  .code_kwonlyargcount = 64,
+  .code_nlocals = 80,
+  .code_varnames = 96,
+  .code_localspluskinds = 104,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -796,6 +863,9 @@ static const SpyPythonLayout layout_3_11 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -866,6 +936,7 @@ static const SpyPythonLayout layout_3_12 = {
   .frame_back = SPY_OFFSET_NONE,
   .frame_code = SPY_OFFSET_NONE,
   .frame_lasti = SPY_OFFSET_NONE,
+  .frame_localsplus = SPY_OFFSET_NONE,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = 0,
@@ -883,6 +954,12 @@ static const SpyPythonLayout layout_3_12 = {
   .code_firstlineno = 68,
   .code_linetable = 136,
   .code_code_adaptive = 192,
+  .code_flags = 48,
+  .code_argcount = 52,
+  .code_kwonlyargcount = 60,
+  .code_nlocals = 80,
+  .code_varnames = 96,
+  .code_localspluskinds = 104,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -909,6 +986,9 @@ static const SpyPythonLayout layout_3_12 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -979,6 +1059,7 @@ static const SpyPythonLayout layout_3_13 = {
   .frame_back = SPY_OFFSET_NONE,
   .frame_code = SPY_OFFSET_NONE,
   .frame_lasti = SPY_OFFSET_NONE,
+  .frame_localsplus = SPY_OFFSET_NONE,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = 0,
@@ -996,6 +1077,12 @@ static const SpyPythonLayout layout_3_13 = {
   .code_firstlineno = 68,
   .code_linetable = 136,
   .code_code_adaptive = 200,
+  .code_flags = 48,
+  .code_argcount = 52,
+  .code_kwonlyargcount = 60,
+  .code_nlocals = 80,
+  .code_varnames = 96,
+  .code_localspluskinds = 104,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1022,6 +1109,9 @@ static const SpyPythonLayout layout_3_13 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 24,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -1090,6 +1180,7 @@ static const SpyPythonLayout layout_3_14 = {
   .frame_back = SPY_OFFSET_NONE,
   .frame_code = SPY_OFFSET_NONE,
   .frame_lasti = SPY_OFFSET_NONE,
+  .frame_localsplus = SPY_OFFSET_NONE,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = 0,
@@ -1107,6 +1198,12 @@ static const SpyPythonLayout layout_3_14 = {
   .code_firstlineno = 68,
   .code_linetable = 136,
   .code_code_adaptive = 208,
+  .code_flags = 48,
+  .code_argcount = 52,
+  .code_kwonlyargcount = 60,
+  .code_nlocals = 80,
+  .code_varnames = 96,
+  .code_localspluskinds = 104,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1133,6 +1230,9 @@ static const SpyPythonLayout layout_3_14 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 32,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,
@@ -1201,6 +1301,7 @@ static const SpyPythonLayout layout_3_15 = {
   .frame_back = SPY_OFFSET_NONE,
   .frame_code = SPY_OFFSET_NONE,
   .frame_lasti = SPY_OFFSET_NONE,
+  .frame_localsplus = SPY_OFFSET_NONE,
 
   /* _PyInterpreterFrame (3.11+) */
   .iframe_code = 0,
@@ -1218,6 +1319,12 @@ static const SpyPythonLayout layout_3_15 = {
   .code_firstlineno = 68,
   .code_linetable = 136,
   .code_code_adaptive = 208,
+  .code_flags = 48,
+  .code_argcount = 52,
+  .code_kwonlyargcount = 60,
+  .code_nlocals = 80,
+  .code_varnames = 96,
+  .code_localspluskinds = 104,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1244,6 +1351,9 @@ static const SpyPythonLayout layout_3_15 = {
 
   /* PyModuleObject */
   .module_dict = 16,
+
+  /* PyTupleObject */
+  .tuple_items = 32,
 
   /* PyIntObject (2.7) */
   .int_ival = SPY_OFFSET_NONE,

@@ -396,11 +396,12 @@ add_frame_object_link (SpyStackWalker  *self,
 static gboolean
 push_frame (SpyStackWalker  *self,
             GArray          *frames,
+            guint64          frame_addr,
             guint64          code_addr,
             gint64           byte_offset,
             GError         **error)
 {
-  SpyFrame frame;
+  SpyFrame frame = { .addr = frame_addr };
 
   if (!(frame.code = get_code (self, code_addr, error)))
     return FALSE;
@@ -434,7 +435,7 @@ walk_frame_objects (SpyStackWalker  *self,
       lasti = get_i32 (buf, layout->frame_lasti);
       if (layout->lasti_in_code_units && lasti >= 0)
         lasti *= 2;
-      ok = push_frame (self, frames, get_ptr (buf, layout->frame_code), lasti, error);
+      ok = push_frame (self, frames, frame, get_ptr (buf, layout->frame_code), lasti, error);
       frame = get_ptr (buf, layout->frame_back);
     }
   chain_guard_clear (&guard);
@@ -530,7 +531,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
   while (frame != 0 && frame != base && ok)
     {
       guint8 buf[MAX_STRUCT_READ];
-      guint64 code_addr, instr;
+      guint64 code_addr, instr, frame_addr = frame;
       const SpyCode *code;
       gint64 offset;
 
@@ -566,7 +567,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
       /* Code units of two bytes; the tables speak bytes. */
       offset = offset < 0 ? -1 : (offset / 2) * 2;
       {
-        SpyFrame f = { code, code_line (code, offset) };
+        SpyFrame f = { code, code_line (code, offset), frame_addr };
         g_array_append_val (frames, f);
       }
     }
@@ -1246,4 +1247,142 @@ spy_stack_walker_get_target (SpyStackWalker *self)
 {
   g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
   return self->target;
+}
+
+void
+spy_local_free (SpyLocal *local)
+{
+  if (local == NULL)
+    return;
+  g_free (local->name);
+  g_free (local->repr);
+  g_free (local);
+}
+
+/* CO_VARARGS, CO_VARKEYWORDS; CO_FAST_LOCAL, CO_FAST_CELL (3.11+): the
+ * offsets test checks these values. */
+#define CODE_VARARGS     0x04
+#define CODE_VARKEYWORDS 0x08
+#define FAST_LOCAL       0x20
+#define FAST_CELL        0x40
+#define TUPLE_OB_SIZE    16
+#define CELL_OB_REF      16
+#define MAX_LOCALS       256
+#define INT_TAG          3    /* 3.14+: a _PyStackRef holding an int */
+
+GPtrArray *
+spy_stack_walker_read_locals (SpyStackWalker  *self,
+                              const SpyFrame  *frame,
+                              GError         **error)
+{
+  const SpyPythonLayout *layout = &self->layout;
+  const SpyBuiltins *builtins;
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func ((GDestroyNotify) spy_local_free);
+  guint8 buf[MAX_STRUCT_READ];
+  gint32 argcount, kwonly = 0, flags, nlocals;
+  gint64 n_names;
+  guint64 names, kinds_obj = 0, slots;
+  g_autofree guint64 *name_ptrs = NULL;
+  g_autofree guint64 *values = NULL;
+  g_autoptr(GBytes) kinds = NULL;
+  guint n, n_args;
+
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  if (self->target == NULL || layout->code_varnames == SPY_OFFSET_NONE)
+    {
+      g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_GARBAGE,
+                   "Locals cannot be read here");
+      return NULL;
+    }
+  builtins = spy_target_get_builtins (self->target);
+  {
+    gint64 fields[] = { layout->code_varnames, layout->code_nlocals, layout->code_flags,
+                        layout->code_argcount, layout->code_kwonlyargcount,
+                        layout->code_localspluskinds };
+    gint64 end = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+      end = MAX (end, fields[i] + 8);
+    if (!read_struct (self, frame->code->addr, buf, end, "code object", error))
+      return NULL;
+  }
+  argcount = get_i32 (buf, layout->code_argcount);
+  if (layout->code_kwonlyargcount != SPY_OFFSET_NONE)
+    kwonly = get_i32 (buf, layout->code_kwonlyargcount);
+  flags = get_i32 (buf, layout->code_flags);
+  nlocals = get_i32 (buf, layout->code_nlocals);
+  names = get_ptr (buf, layout->code_varnames);
+  if (layout->code_localspluskinds != SPY_OFFSET_NONE)
+    kinds_obj = get_ptr (buf, layout->code_localspluskinds);
+  n_args = argcount + kwonly + !!(flags & CODE_VARARGS) + !!(flags & CODE_VARKEYWORDS);
+
+  /* The names: co_varnames (≤3.10, nlocals of them) or co_localsplusnames
+   * with a kind byte each (3.11+). */
+  if (!spy_memory_read (self->memory, names + TUPLE_OB_SIZE, &n_names, sizeof n_names, error))
+    return NULL;
+  if (n_names < 0 || nlocals < 0 || argcount < 0 || kwonly < 0 || n_names > MAX_LOCALS ||
+      (kinds_obj == 0 && nlocals > n_names))
+    return garbage (error, "code object", frame->code->addr), NULL;
+  n = kinds_obj != 0 ? (guint) n_names : (guint) nlocals;
+  if (kinds_obj != 0 &&
+      (!(kinds = spy_pyobject_read_bytes (&self->reader, kinds_obj, MAX_LOCALS, error)) ||
+       g_bytes_get_size (kinds) < n))
+    return kinds ? garbage (error, "code object", frame->code->addr), NULL : NULL;
+  name_ptrs = g_new0 (guint64, n + 1);
+  values = g_new0 (guint64, n + 1);
+  slots = frame->addr + (layout->tstate_frame != SPY_OFFSET_NONE ? layout->frame_localsplus
+                                                                  : layout->iframe_localsplus);
+  if (n > 0 &&
+      (!spy_memory_read (self->memory, names + layout->tuple_items, name_ptrs, n * 8, error) ||
+       !spy_memory_read (self->memory, slots, values, n * 8, error)))
+    return NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const guint8 *kind = kinds ? g_bytes_get_data (kinds, NULL) : NULL;
+      guint64 value = values[i];
+      SpyLocal *local;
+
+      if (kind != NULL && !(kind[i] & FAST_LOCAL))
+        continue;
+      local = g_new0 (SpyLocal, 1);
+      local->arg = i < n_args;
+      if (!(local->name = spy_pyobject_read_str (&self->reader, name_ptrs[i], NULL)))
+        local->name = g_strdup ("?");
+      if (layout->stackref_tag_bits != 0 && (value & INT_TAG) == INT_TAG)
+        {
+          /* 3.14+: an int kept in the reference itself. */
+          local->repr = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) value >> 2);
+          g_ptr_array_add (locals, local);
+          continue;
+        }
+      value &= ~layout->stackref_tag_bits;
+      if (value == 0)
+        {
+          spy_local_free (local);  /* unbound */
+          continue;
+        }
+      /* A local that a closure captured: its cell's content. */
+      if (kind != NULL && (kind[i] & FAST_CELL) && builtins->cell != 0)
+        {
+          guint64 type = 0, content = 0;
+
+          if (spy_memory_read_ptr (self->memory, value + layout->object_type, &type, NULL) &&
+              type == builtins->cell &&
+              spy_memory_read_ptr (self->memory, value + CELL_OB_REF, &content, NULL))
+            {
+              if (content == 0)
+                {
+                  spy_local_free (local);
+                  continue;
+                }
+              value = content;
+            }
+        }
+      local->repr = spy_pyrepr (&self->reader, builtins, value);
+      g_ptr_array_add (locals, local);
+    }
+  return g_steal_pointer (&locals);
 }

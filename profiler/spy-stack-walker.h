@@ -39,6 +39,7 @@ typedef struct _SpyCode {
 typedef struct {
   const SpyCode *code;
   int            line;
+  guint64        addr;   /* the frame in the target, for reading its locals */
 } SpyFrame;
 
 typedef struct {
@@ -90,6 +91,23 @@ GPtrArray      *spy_stack_walker_sample       (SpyStackWalker        *self,
 gboolean        spy_stack_walker_read_thread_names (SpyStackWalker  *self,
                                                     GPtrArray       *stacks,
                                                     GError         **error);
+
+/* One argument or local variable of a frame, as dump --locals shows it. */
+typedef struct {
+  char     *name;
+  char     *repr;   /* see spy_pyrepr() */
+  gboolean  arg;    /* an argument (positional, keyword-only, *args, **kw) */
+} SpyLocal;
+
+void            spy_local_free                (SpyLocal              *local);
+
+/* The arguments and locals of @frame (from the last sample), read now, in
+ * their order in the code object; unbound ones are left out. The values
+ * are read while the thread runs: a frame that returned since gives an
+ * error or other values. A GPtrArray of SpyLocal. */
+GPtrArray      *spy_stack_walker_read_locals  (SpyStackWalker        *self,
+                                               const SpyFrame        *frame,
+                                               GError               **error);
 
 /* Samples that were read again because a stack changed under the walker. */
 guint64         spy_stack_walker_get_n_torn   (SpyStackWalker        *self);

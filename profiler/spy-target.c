@@ -25,6 +25,7 @@ struct _SpyTarget {
   guint64          runtime_address;
   guint64          code_type_address;
   guint64          gil_holder_address; /* 3.6: &_PyThreadState_Current, else 0 */
+  SpyBuiltins      builtins;
   SpyMemory       *memory;
   SpyPythonLayout  layout;
   GHashTable      *task_stat_fds;  /* tid → open /proc/PID/task/TID/stat */
@@ -334,6 +335,45 @@ symbol_address (SpyElf  *elf,
   return map_start - spy_elf_get_base_vaddr (elf) + value;
 }
 
+/* The built-in types a repr tells apart, by their exported symbols; 2.7's
+ * str is PyString_Type, its int PyInt_Type (and PyLong_Type its long). */
+static void
+find_builtins (SpyTarget *self,
+               SpyElf    *elf,
+               guint64    map_start)
+{
+  static const struct {
+    const char *symbol;
+    goffset     field;
+  } symbols[] = {
+    { "PyString_Type", G_STRUCT_OFFSET (SpyBuiltins, str) },
+    { "PyUnicode_Type", G_STRUCT_OFFSET (SpyBuiltins, str) },
+    { "PyBytes_Type", G_STRUCT_OFFSET (SpyBuiltins, bytes) },
+    { "PyInt_Type", G_STRUCT_OFFSET (SpyBuiltins, int_) },
+    { "PyLong_Type", G_STRUCT_OFFSET (SpyBuiltins, long_) },
+    { "PyFloat_Type", G_STRUCT_OFFSET (SpyBuiltins, float_) },
+    { "PyList_Type", G_STRUCT_OFFSET (SpyBuiltins, list) },
+    { "PyTuple_Type", G_STRUCT_OFFSET (SpyBuiltins, tuple) },
+    { "PyDict_Type", G_STRUCT_OFFSET (SpyBuiltins, dict) },
+    { "PyCell_Type", G_STRUCT_OFFSET (SpyBuiltins, cell) },
+    { "_Py_NoneStruct", G_STRUCT_OFFSET (SpyBuiltins, none) },
+    { "_Py_TrueStruct", G_STRUCT_OFFSET (SpyBuiltins, true_) },
+    { "_Py_FalseStruct", G_STRUCT_OFFSET (SpyBuiltins, false_) },
+    { "_Py_ZeroStruct", G_STRUCT_OFFSET (SpyBuiltins, false_) },  /* 2.7's False */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (symbols); i++)
+    {
+      guint64 value, *field = &G_STRUCT_MEMBER (guint64, &self->builtins, symbols[i].field);
+
+      if (*field == 0 && spy_elf_lookup (elf, symbols[i].symbol, &value, NULL))
+        *field = symbol_address (elf, map_start, value);
+    }
+  /* 3.x has one int type, PyLong_Type. */
+  if (self->builtins.int_ == 0)
+    self->builtins.int_ = self->builtins.long_;
+}
+
 static gboolean
 detect_version (SpyTarget  *self,
                 SpyElf     *elf,
@@ -476,6 +516,7 @@ open_target (GPid     pid,
   self->runtime_address = symbol_address (elf, map_start, value);
   if (spy_elf_lookup (elf, "PyCode_Type", &value, NULL))
     self->code_type_address = symbol_address (elf, map_start, value);
+  find_builtins (self, elf, map_start);
   /* 3.6 keeps no GIL struct we can find; the thread state that holds the
    * GIL is in _PyThreadState_Current (NULL while nobody does). */
   if (spy_elf_lookup (elf, "_PyThreadState_Current", &value, NULL))
@@ -600,6 +641,14 @@ spy_target_get_runtime_address (SpyTarget *self)
 {
   g_return_val_if_fail (SPY_IS_TARGET (self), 0);
   return self->runtime_address;
+}
+
+const SpyBuiltins *
+spy_target_get_builtins (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), NULL);
+
+  return &self->builtins;
 }
 
 guint64

@@ -6,6 +6,7 @@
 
 #include "spy-memory.h"
 #include "spy-python-layout.h"
+#include "spy-pyrepr.h"
 
 #include "spy-spawn.h"
 
@@ -42,6 +43,8 @@ guint64                spy_target_get_code_type_address (SpyTarget *self);
 /* Where a pointer to the GIL holder's thread state is kept, for versions
  * without a GIL struct in the layout (3.6); 0 otherwise. */
 guint64                spy_target_get_gil_holder_address (SpyTarget *self);
+/* The built-in types and singletons, by address, for reprs. */
+const SpyBuiltins     *spy_target_get_builtins         (SpyTarget  *self);
 SpyMemory             *spy_target_get_memory           (SpyTarget  *self);
 const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 /* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */

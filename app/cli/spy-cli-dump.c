@@ -89,11 +89,102 @@ spy_cli_read_stacks (SpyStackWalker  *walker,
   return NULL;
 }
 
-static void
-print_text (SpyTarget *target,
-            GPtrArray *stacks,
-            gboolean   full_filenames)
+typedef struct {
+  gboolean full_filenames;
+  gboolean locals;
+} DumpOptions;
+
+/* --locals: for each thread, for each frame, its SpyLocals, or NULL (with
+ * the reason in @errors, same shape) when they could not be read. Read
+ * right after the stacks, while the threads run on. */
+typedef struct {
+  GPtrArray *threads;   /* GPtrArray (frames) of GPtrArray of SpyLocal */
+  GPtrArray *errors;    /* GPtrArray (frames) of char * */
+} Locals;
+
+/* Thread @i, frame @j of @table. */
+static gpointer
+cell_at (GPtrArray *table,
+         guint      i,
+         guint      j)
 {
+  return g_ptr_array_index ((GPtrArray *) g_ptr_array_index (table, i), j);
+}
+
+static void
+locals_clear (Locals *locals)
+{
+  g_clear_pointer (&locals->threads, g_ptr_array_unref);
+  g_clear_pointer (&locals->errors, g_ptr_array_unref);
+}
+
+static void
+read_locals (SpyStackWalker *walker,
+             GPtrArray      *stacks,
+             Locals         *out)
+{
+  out->threads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  out->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+      GPtrArray *errors = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint j = 0; j < stack->frames->len; j++)
+        {
+          g_autoptr(GError) error = NULL;
+          GPtrArray *locals = spy_stack_walker_read_locals (walker, &g_array_index (stack->frames, SpyFrame, j),
+                                                            &error);
+
+          /* g_ptr_array_add of NULL keeps the frames in step. */
+          g_ptr_array_add (frames, locals);
+          g_ptr_array_add (errors, error ? g_strdup (error->message) : NULL);
+        }
+      g_ptr_array_add (out->threads, frames);
+      g_ptr_array_add (out->errors, errors);
+    }
+}
+
+static void
+print_locals (GString   *out,
+              GPtrArray *locals,
+              const char *error)
+{
+  for (guint pass = 0; locals != NULL && pass < 2; pass++)
+    {
+      gboolean header = FALSE;
+
+      for (guint k = 0; k < locals->len; k++)
+        {
+          const SpyLocal *local = g_ptr_array_index (locals, k);
+          g_autofree char *name = NULL, *repr = NULL;
+
+          if (local->arg != (pass == 0))
+            continue;
+          if (!header)
+            g_string_append (out, pass == 0 ? "        Arguments:\n" : "        Locals:\n");
+          header = TRUE;
+          name = spy_cli_clean_text (local->name);
+          repr = spy_cli_clean_text (local->repr);
+          g_string_append_printf (out, "            %s: %s\n", name, repr);
+        }
+    }
+  if (locals == NULL && error != NULL)
+    {
+      g_autofree char *clean = spy_cli_clean_text (error);
+
+      g_string_append_printf (out, "        (locals not read: %s)\n", clean);
+    }
+}
+
+static void
+print_text (SpyTarget         *target,
+            GPtrArray         *stacks,
+            const Locals      *locals,
+            const DumpOptions *options)
+{
+  gboolean full_filenames = options->full_filenames;
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *cmdline = spy_cli_clean_text (spy_target_get_cmdline (target));
   g_autofree char *executable = spy_cli_clean_text (spy_target_get_executable (target));
@@ -128,6 +219,9 @@ print_text (SpyTarget *target,
           g_autofree char *function = spy_cli_clean_text (frame->code->function);
 
           g_string_append_printf (out, "    %s (%s:%d)\n", function, clean_file, frame->line);
+          if (locals->threads != NULL)
+            print_locals (out, cell_at (locals->threads, i, j),
+                          cell_at (locals->errors, i, j));
         }
     }
   fputs (out->str, stdout);
@@ -135,9 +229,40 @@ print_text (SpyTarget *target,
 }
 
 static void
-add_json (JsonBuilder *builder,
-          SpyTarget   *target,
-          GPtrArray   *stacks)
+add_json_locals (JsonBuilder *builder,
+                 GPtrArray   *locals,
+                 const char  *error)
+{
+  json_builder_set_member_name (builder, "locals");
+  if (locals == NULL)
+    {
+      json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "locals_error");
+      json_builder_add_string_value (builder, error ? error : "");
+      return;
+    }
+  json_builder_begin_array (builder);
+  for (guint k = 0; k < locals->len; k++)
+    {
+      const SpyLocal *local = g_ptr_array_index (locals, k);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, local->name);
+      json_builder_set_member_name (builder, "arg");
+      json_builder_add_boolean_value (builder, local->arg);
+      json_builder_set_member_name (builder, "repr");
+      json_builder_add_string_value (builder, local->repr);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static void
+add_json (JsonBuilder  *builder,
+          SpyTarget    *target,
+          GPtrArray    *stacks,
+          const Locals *locals)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "pid");
@@ -181,6 +306,9 @@ add_json (JsonBuilder *builder,
           json_builder_add_string_value (builder, frame->code->filename);
           json_builder_set_member_name (builder, "line");
           json_builder_add_int_value (builder, frame->line);
+          if (locals->threads != NULL)
+            add_json_locals (builder, cell_at (locals->threads, i, j),
+                             cell_at (locals->errors, i, j));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -207,36 +335,40 @@ print_json (JsonBuilder *builder)
 
 /* Reads @pid's stacks and prints them (as text, or into @json). */
 static gboolean
-dump_one (GPid          pid,
-          JsonBuilder  *json,
-          gboolean      full_filenames,
-          GError      **error)
+dump_one (GPid               pid,
+          JsonBuilder       *json,
+          const DumpOptions *options,
+          GError           **error)
 {
   g_autoptr(SpyTarget) target = NULL;
   g_autoptr(SpyStackWalker) walker = NULL;
   g_autoptr(GPtrArray) stacks = NULL;
+  Locals locals = { NULL, NULL };
 
   if (!(target = spy_target_open (pid, error)))
     return FALSE;
   walker = spy_stack_walker_new_for_target (target);
   if (!(stacks = spy_cli_read_stacks (walker, target, error)))
     return FALSE;
+  if (options->locals)
+    read_locals (walker, stacks, &locals);
   if (json != NULL)
-    add_json (json, target, stacks);
+    add_json (json, target, stacks, &locals);
   else
-    print_text (target, stacks, full_filenames);
+    print_text (target, stacks, &locals, options);
+  locals_clear (&locals);
   return TRUE;
 }
 
 static int
-dump_pid (GPid     pid,
-          gboolean json,
-          gboolean full_filenames)
+dump_pid (GPid               pid,
+          gboolean           json,
+          const DumpOptions *options)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json ? json_builder_new () : NULL;
 
-  if (!dump_one (pid, builder, full_filenames, &error))
+  if (!dump_one (pid, builder, options, &error))
     {
       fprintf (stderr, "spyglass: %s\n", error->message);
       return spy_cli_exit_code (error);
@@ -260,9 +392,9 @@ skippable (const GError *error)
 /* --subprocesses: @root and every Python process under it, each once,
  * root first; with --json an array of the objects dump prints for one. */
 static int
-dump_tree (GPid     root,
-           gboolean json,
-           gboolean full_filenames)
+dump_tree (GPid               root,
+           gboolean           json,
+           const DumpOptions *options)
 {
   g_autoptr(GHashTable) tree = spy_process_tree_read ();
   g_autoptr(GArray) pids = NULL;
@@ -284,7 +416,7 @@ dump_tree (GPid     root,
 
       if (builder == NULL && dumped > 0)
         fputc ('\n', stdout);
-      if (dump_one (pid, builder, full_filenames, &error))
+      if (dump_one (pid, builder, options, &error))
         dumped++;
       else if (!skippable (error))
         {
@@ -312,7 +444,8 @@ spy_cli_dump (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid_text = NULL;
-  gboolean json = FALSE, full_filenames = FALSE, subprocesses = FALSE;
+  gboolean json = FALSE, full_filenames = FALSE, subprocesses = FALSE, locals = FALSE;
+  DumpOptions options;
   GPid pid;
   GOptionEntry entries[] = {
     { "pid", 'p', 0, G_OPTION_ARG_STRING, &pid_text, "The process to read", "PID" },
@@ -321,6 +454,8 @@ spy_cli_dump (int    argc,
       "Also every Python process under it (it need not be Python itself)", NULL },
     { "full-filenames", 0, 0, G_OPTION_ARG_NONE, &full_filenames,
       "Show file names in full, not relative to their sys.path root", NULL },
+    { "locals", 'l', 0, G_OPTION_ARG_NONE, &locals,
+      "Also each frame's arguments and local variables (a short repr of each)", NULL },
     { NULL }
   };
 
@@ -342,7 +477,8 @@ spy_cli_dump (int    argc,
       fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
       return SPY_EXIT_USAGE;
     }
-  return subprocesses ? dump_tree (pid, json, full_filenames) : dump_pid (pid, json, full_filenames);
+  options = (DumpOptions) { full_filenames, locals };
+  return subprocesses ? dump_tree (pid, json, &options) : dump_pid (pid, json, &options);
 }
 
 char *
