@@ -156,13 +156,37 @@ spy_pyobject_read_bytes (const SpyPyReader  *reader,
 }
 
 gboolean
+spy_pyobject_long_size (const SpyPyReader  *reader,
+                        guint64             addr,
+                        guint64            *n_digits,
+                        gboolean           *negative,
+                        GError            **error)
+{
+  const SpyPythonLayout *layout = reader->layout;
+  gint64 size_or_tag;
+
+  if (!spy_memory_read (reader->memory, addr + layout->long_size, &size_or_tag, sizeof size_or_tag, error))
+    return FALSE;
+  if (layout->long_lv_tag)
+    {
+      *n_digits = (guint64) size_or_tag >> 3;
+      *negative = (size_or_tag & 3) == 2;
+    }
+  else
+    {
+      *negative = size_or_tag < 0;
+      *n_digits = *negative ? -(guint64) size_or_tag : (guint64) size_or_tag;
+    }
+  return TRUE;
+}
+
+gboolean
 spy_pyobject_read_int (const SpyPyReader  *reader,
                        guint64             addr,
                        gint64             *out,
                        GError            **error)
 {
   const SpyPythonLayout *layout = reader->layout;
-  gint64 size_or_tag;
   guint32 digits[3] = { 0 };
   guint64 ndigits, value = 0;
   gboolean negative;
@@ -175,19 +199,8 @@ spy_pyobject_read_int (const SpyPyReader  *reader,
       if (g_strcmp0 (type, "int") == 0)
         return spy_memory_read (reader->memory, addr + layout->int_ival, out, sizeof *out, error);
     }
-  if (!spy_memory_read (reader->memory, addr + layout->long_size, &size_or_tag, sizeof size_or_tag, error))
+  if (!spy_pyobject_long_size (reader, addr, &ndigits, &negative, error))
     return FALSE;
-
-  if (layout->long_lv_tag)
-    {
-      ndigits = (guint64) size_or_tag >> 3;
-      negative = (size_or_tag & 3) == 2;
-    }
-  else
-    {
-      negative = size_or_tag < 0;
-      ndigits = negative ? -(guint64) size_or_tag : (guint64) size_or_tag;
-    }
   if (ndigits > 3)
     return bad_object (error, "int", addr);
   if (ndigits > 0 &&

@@ -26,6 +26,13 @@ GBytes  *spy_pyobject_read_bytes    (const SpyPyReader *reader,
                                      guint64            addr,
                                      gsize              max_len,
                                      GError           **error);
+/* How many 30-bit digits an int (PyLongObject) has, and its sign: from
+ * ob_size before 3.12, from lv_tag since. */
+gboolean spy_pyobject_long_size     (const SpyPyReader *reader,
+                                     guint64            addr,
+                                     guint64           *n_digits,
+                                     gboolean          *negative,
+                                     GError           **error);
 /* An int object that fits in 64 bits (unsigned values up to 2^64-1 are
  * returned through the same bits). */
 gboolean spy_pyobject_read_int      (const SpyPyReader *reader,

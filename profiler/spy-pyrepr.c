@@ -151,25 +151,14 @@ repr_long (Repr    *r,
            guint64  addr)
 {
   const SpyPythonLayout *layout = r->reader->layout;
-  gint64 size_or_tag;
   guint32 digits[MAX_INT_DIGITS];
   guint32 limbs[MAX_INT_DIGITS * 2] = { 0 };
   guint n_limbs = 1;
   guint64 ndigits;
   gboolean negative;
 
-  if (!spy_memory_read (r->reader->memory, addr + layout->long_size, &size_or_tag, sizeof size_or_tag, NULL))
+  if (!spy_pyobject_long_size (r->reader, addr, &ndigits, &negative, NULL))
     return FALSE;
-  if (layout->long_lv_tag)
-    {
-      ndigits = (guint64) size_or_tag >> 3;
-      negative = (size_or_tag & 3) == 2;
-    }
-  else
-    {
-      negative = size_or_tag < 0;
-      ndigits = negative ? -(guint64) size_or_tag : (guint64) size_or_tag;
-    }
   if (ndigits > MAX_INT_DIGITS)
     {
       g_string_append_printf (r->out, "<int of %" G_GUINT64_FORMAT " bits>", ndigits * 30);

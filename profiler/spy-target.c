@@ -297,8 +297,11 @@ find_interpreter (SpyTarget  *self,
     {
       gboolean named = spy_python_version_from_name (chosen->path, &major, &minor);
 
+      /* Not Python as far as we can read it: also what a program just
+       * started is until the loader maps its libpython, so callers that
+       * wait for that still wait. */
       if (named && spy_python_layout_lookup (major, minor) != NULL && elf != NULL)
-        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_UNSUPPORTED_VERSION,
+        g_set_error (error, SPY_TARGET_ERROR, SPY_TARGET_ERROR_NOT_PYTHON,
                      "Process %d runs Python %u.%u (%s), but that file has neither a "
                      "_PyRuntime nor an interp_head symbol (2.7 and 3.6 keep the "
                      "latter only in a symbol table that a stripped build drops), so "

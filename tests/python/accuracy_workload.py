@@ -1,18 +1,13 @@
 # accuracy_workload.py: threads that split their CPU time 70/30 between two
 # functions, measured by the threads themselves with their own CPU clock.
 # Runs until SIGINT (or --seconds), then prints the truth as one JSON line.
-import functools
 import json
 import random
 import signal
 import sys
 import threading
-import time
 
-# time.thread_time is 3.7+; the clock it reads is older. A C callable, so
-# that no Python frame of ours sits in the measured loops.
-thread_time = getattr(time, "thread_time", None) or functools.partial(
-    time.clock_gettime, time.CLOCK_THREAD_CPUTIME_ID)
+from cpu_clock import thread_time, wall_time
 
 HOT_SHARE = 0.7
 # Seconds of CPU per call, drawn at random: short and irregular, so that
@@ -46,20 +41,20 @@ def work(name):
         # Steer toward the share, so the split holds at any moment.
         budget = rng.uniform(SLICE_MIN, SLICE_MAX)
         total = spent["hot"] + spent["cold"] + budget
-        began = time.perf_counter()
+        began = wall_time()
         if HOT_SHARE * total - spent["hot"] > 0:
             spent["hot"] += hot(budget)
-            spent["hot_wall"] += time.perf_counter() - began
+            spent["hot_wall"] += wall_time() - began
         else:
             spent["cold"] += cold(budget)
-            spent["cold_wall"] += time.perf_counter() - began
+            spent["cold_wall"] += wall_time() - began
 
 
 def main():
     n_threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
     seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 60.0
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if "--switch-interval" in sys.argv:
+    if "--switch-interval" in sys.argv and hasattr(sys, "setswitchinterval"):
         # Hand the GIL over often, so that waiting for it comes in short
         # pieces and does not make long runs of identical samples.
         sys.setswitchinterval(float(sys.argv[sys.argv.index("--switch-interval") + 1]))
@@ -67,14 +62,17 @@ def main():
                for i in range(n_threads)]
     for thread in threads:
         thread.start()
-    sleeper = threading.Thread(target=stop.wait, name="sleeper", daemon=True)
+    sleeper = threading.Thread(target=stop.wait, name="sleeper")
+    sleeper.daemon = True
     sleeper.start()
-    print("ready", flush=True)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     stop.wait(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    print("TRUTH " + json.dumps(truth), flush=True)
+    sys.stdout.write("TRUTH " + json.dumps(truth) + "\n")
+    sys.stdout.flush()
 
 
 main()

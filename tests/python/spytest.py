@@ -31,6 +31,17 @@ def require_python(python, version):
     raise Skip("%s (Python %s) is not installed" % (python, version))
 
 
+def interpreter_args(description):
+    """The command line of a test run against one interpreter: --spyglass,
+    --python and its --version (major.minor)."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--spyglass", required=True)
+    parser.add_argument("--python", required=True)
+    parser.add_argument("--version", required=True)
+    return parser.parse_args()
+
+
 def run(test):
     """Runs @test(); the exit status meson reads: 0, 1 or 77 (skip)."""
     try:

@@ -35,25 +35,13 @@ import tempfile
 import time
 
 from proc_util import children, gone
+from spytest import Failure, Skip, log, run
 
-SKIP = 77
 PYTHON = "/usr/bin/python3.11"
 # Busy for at most a minute: a failed test leaves nothing running for long.
 WORK = "import time\nend = time.time() + 60\nwhile time.time() < end:\n    sum(range(1000))\n"
 SIGNALS = {"term": signal.SIGTERM, "int": signal.SIGINT, "hup": signal.SIGHUP, "kill": signal.SIGKILL}
 GONE_WITHIN = 3.0
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def log(message):
-    print(message, flush=True)
 
 
 def die_with_parent():
@@ -234,7 +222,8 @@ def main():
     parser.add_argument("--case", required=True)
     args = parser.parse_args()
     front, _, how = args.case.partition("-")
-    try:
+
+    def test():
         if not os.access(PYTHON, os.X_OK):
             raise Skip("%s is not installed" % PYTHON)
         with tempfile.TemporaryDirectory(prefix="spyglass-lifecycle-") as tmp:
@@ -246,14 +235,7 @@ def main():
                 case_app(args.spyglass, signal.SIGTERM, tmp, args.schema_dir, asking=True)
             else:
                 case_app(args.spyglass, SIGNALS[how], tmp, args.schema_dir)
-    except Skip as skip:
-        print("SKIP: %s" % skip)
-        return SKIP
-    except Failure as failure:
-        print("FAIL: %s" % failure)
-        return 1
-    print("PASS")
-    return 0
+    return run(test)
 
 
 if __name__ == "__main__":

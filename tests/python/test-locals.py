@@ -7,23 +7,18 @@ an object shown by type and address) must read exactly as Python's repr,
 in the code object's order, arguments marked, in --json and in the text.
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 
-from spytest import Failure, log, require_python, run
+from spytest import Failure, interpreter_args, log, require_python, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--spyglass", required=True)
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--version", required=True)
-    args = parser.parse_args()
+    args = interpreter_args(__doc__)
     require_python(args.python, args.version)
 
     process = subprocess.Popen([args.python, os.path.join(HERE, "locals_workload.py")],

@@ -23,8 +23,9 @@ import termios
 import fcntl
 import time
 
+from spytest import Failure, Skip, log, run
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
 PYTHON = "/usr/bin/python3.11"
 WORKLOAD = os.path.join(HERE, "top_workload.py")
 
@@ -34,14 +35,6 @@ CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 LEAVE = b"\x1b[?1049l"
 SHOW_CURSOR = b"\x1b[?25h"
 
-
-class Failure(Exception):
-    pass
-
-
-def log(message=""):
-    sys.stdout.write(message + "\n")
-    sys.stdout.flush()
 
 
 def workload_env(hostile=False):
@@ -234,16 +227,12 @@ def main():
     parser.add_argument("--spyglass", required=True)
     parser.add_argument("--case", required=True, choices=sorted(CASES))
     args = parser.parse_args()
-    if not os.access(PYTHON, os.X_OK):
-        log("SKIP: %s is not installed" % PYTHON)
-        return SKIP
-    try:
+
+    def test():
+        if not os.access(PYTHON, os.X_OK):
+            raise Skip("%s is not installed" % PYTHON)
         CASES[args.case](os.path.abspath(args.spyglass))
-    except Failure as failure:
-        log("FAIL: %s" % failure)
-        return 1
-    log("PASS")
-    return 0
+    return run(test)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,12 @@ instead fail with the walker's "changed while being read" error (it read
 the stacks again and they kept moving); some may, not most.
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 
-from spytest import Failure, log, require_python, run
+from spytest import Failure, interpreter_args, log, require_python, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMPS = 200
@@ -38,11 +37,7 @@ def check_stack(frames):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--spyglass", required=True)
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--version", required=True)
-    args = parser.parse_args()
+    args = interpreter_args(__doc__)
     require_python(args.python, args.version)
 
     process = subprocess.Popen([args.python, "-S", os.path.join(HERE, "updown_workload.py")],

@@ -3,19 +3,20 @@
 #
 # Runs for --duration seconds, then prints one JSON line: each thread's own
 # CPU time (its own CPU clock), the truth a sampler's shares are held to.
-# Runs unchanged on CPython 3.6 and later.
+# Runs unchanged on CPython 2.7 and 3.6 and later.
 
 import argparse
-import functools
 import json
-import queue
+import sys
 import threading
 import time
 
-# time.thread_time is 3.7+; the clock it reads is older. A C callable, so
-# that no Python frame of ours sits in the measured loops.
-thread_time = getattr(time, "thread_time", None) or functools.partial(
-    time.clock_gettime, time.CLOCK_THREAD_CPUTIME_ID)
+try:
+    import queue
+except ImportError:  # 2.7
+    import Queue as queue
+
+from cpu_clock import thread_time
 
 stop = threading.Event()
 cpu = {}
@@ -72,7 +73,8 @@ def main():
     for worker in workers:
         worker.join()
     record_cpu()
-    print("SPYGLASS-CPU " + json.dumps(cpu), flush=True)
+    sys.stdout.write("SPYGLASS-CPU " + json.dumps(cpu) + "\n")
+    sys.stdout.flush()
 
 
 main()

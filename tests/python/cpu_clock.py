@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cpu_clock.py: thread_time(), the calling thread's CPU time in seconds, for
+# the workloads that measure themselves, on every Python here.
+#
+# time.thread_time is 3.7+; the clock it reads is older (clock_gettime,
+# 3.3+). Both are C callables, so no Python frame of ours sits in a measured
+# loop. 2.7 reaches the clock only through ctypes and a function of ours,
+# named by FRAME, which a test counts as its caller's time.
+
+import functools
+import time
+
+FRAME = "thread_time"
+
+if hasattr(time, "thread_time"):
+    thread_time = time.thread_time
+elif hasattr(time, "clock_gettime"):
+    thread_time = functools.partial(time.clock_gettime, time.CLOCK_THREAD_CPUTIME_ID)
+else:
+    import ctypes
+
+    class _Timespec(ctypes.Structure):
+        _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+    _clock_gettime = ctypes.CDLL(None).clock_gettime
+    _now = _Timespec()
+
+    def thread_time():
+        _clock_gettime(3, ctypes.byref(_now))  # CLOCK_THREAD_CPUTIME_ID
+        return _now.tv_sec + _now.tv_nsec * 1e-9
+
+wall_time = getattr(time, "perf_counter", time.time)
