@@ -2,7 +2,9 @@
 # nothreading_workload.py: threads made with _thread, threading never imported.
 #
 # The main thread and one thread spin in spin(); another waits on a lock in
-# park(). One JSON line reports the native ids (and that threading stayed
+# park(); a fourth, made by C (pthread_create through ctypes), runs a Python
+# callback, from_c(), that spins too: CPython gives it a thread state when
+# the callback takes the GIL. One JSON line reports the native ids (and that threading stayed
 # out), then the spinning goes on for at most SPY_WORKLOAD_TIMEOUT seconds.
 # Runs on CPython 2.7 and 3.6 and later (before 3.8, the kernel tid comes from
 # gettid through ctypes, which does not import threading).
@@ -11,6 +13,7 @@ try:
     import _thread
 except ImportError:  # 2.7
     import thread as _thread
+import ctypes
 import json
 import os
 import sys
@@ -19,11 +22,13 @@ import time
 TIMEOUT = float(os.environ.get("SPY_WORKLOAD_TIMEOUT", "60"))
 
 
+LIBC = ctypes.CDLL(None)  # glibc 2.34+ has pthread_create in libc itself
+
+
 def native_id():
     if hasattr(_thread, "get_native_id"):
         return _thread.get_native_id()
-    import ctypes
-    return ctypes.CDLL(None).syscall(186)  # SYS_gettid, x86-64
+    return LIBC.syscall(186)  # SYS_gettid, x86-64
 
 
 def spin():
@@ -44,13 +49,30 @@ def worker(kind, report, lock):
         park(lock)
 
 
+START_ROUTINE = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+
+
+def start_from_c(report):
+    """A thread neither threading nor _thread made."""
+    def from_c(arg):
+        report.append(("c", native_id()))
+        spin()
+        return None
+    routine = START_ROUTINE(from_c)
+    handle = ctypes.c_ulong()
+    if LIBC.pthread_create(ctypes.byref(handle), None, routine, None) != 0:
+        raise OSError("pthread_create failed")
+    return routine  # kept alive as long as the thread runs
+
+
 def main():
     report = []
     lock = _thread.allocate_lock()
     lock.acquire()
     _thread.start_new_thread(worker, ("spin", report, lock))
     _thread.start_new_thread(worker, ("park", report, lock))
-    while len(report) < 2:
+    keep = start_from_c(report)
+    while len(report) < 3:
         time.sleep(0.01)
     truth = dict(report)
     truth["main"] = native_id()
@@ -58,6 +80,7 @@ def main():
     sys.stdout.write("SPYGLASS-TRUTH " + json.dumps(truth) + "\n")
     sys.stdout.flush()
     spin()
+    del keep
 
 
 main()
