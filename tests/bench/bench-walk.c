@@ -68,8 +68,9 @@ main (int    argc,
   while ((elapsed = g_get_monotonic_time () - start) < BENCH_SECONDS * G_USEC_PER_SEC);
 
   printf ("python %s (%s)\n", spy_target_get_version (target), argv[1]);
-  printf ("  samples:            %" G_GUINT64_FORMAT " in %.2f s (%" G_GUINT64_FORMAT " torn, retried)\n",
-          samples, elapsed / 1e6, failed);
+  printf ("  samples:            %" G_GUINT64_FORMAT " in %.2f s (%" G_GUINT64_FORMAT " failed, %"
+          G_GUINT64_FORMAT " reads again of a stack that moved)\n",
+          samples, elapsed / 1e6, failed, spy_stack_walker_get_n_torn (walker));
   printf ("  thread-stacks:      %" G_GUINT64_FORMAT " (%.1f frames each)\n",
           stacks_read, stacks_read ? (double) frames / stacks_read : 0.0);
   printf ("  µs per sample:      %.2f\n", (double) elapsed / samples);
