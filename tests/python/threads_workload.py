@@ -30,7 +30,7 @@ def wait_for_lock():
 
 def wait_for_event(event):
     harness.arrived()
-    event.wait(harness.TIMEOUT)
+    event.wait(harness.WAIT)
 
 
 def nap():
@@ -40,7 +40,7 @@ def nap():
 
 def wait_for_item(items):
     harness.arrived()
-    items.get(True, harness.TIMEOUT)
+    items.get(True, harness.WAIT)
 
 
 def main():

@@ -23,6 +23,10 @@ TIMEOUT = float(os.environ.get("SPY_WORKLOAD_TIMEOUT", "60"))
 # 2.7 has neither a monotonic clock nor lock timeouts (the watcher ends the
 # process there); both are C callables, so no frame of ours is in a stack.
 monotonic = getattr(time, "monotonic", time.time)
+# A timeout for blocking waits. 2.7 waits with a timeout by polling (its
+# Condition wakes every few ms, up to 50): a wait that must stay idle
+# there has none.
+WAIT = TIMEOUT if sys.version_info[0] >= 3 else None
 
 _lock = threading.Lock()
 _arrived = set()      # idents of threads that reached their parking place
