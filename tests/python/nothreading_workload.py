@@ -13,7 +13,6 @@ try:
     import _thread
 except ImportError:  # 2.7
     import thread as _thread
-import ctypes
 import json
 import os
 import sys
@@ -22,13 +21,23 @@ import time
 TIMEOUT = float(os.environ.get("SPY_WORKLOAD_TIMEOUT", "60"))
 
 
-LIBC = ctypes.CDLL(None)  # glibc 2.34+ has pthread_create in libc itself
+def ctypes_keeps_threading_out():
+    """Some builds' ctypes imports threading (Debian's 3.14, through
+    sysconfig): ask a fresh interpreter before importing it here."""
+    check = "import ctypes, sys; sys.exit('threading' in sys.modules)"
+    # os.spawnv, not subprocess: subprocess imports threading.
+    return os.spawnv(os.P_WAIT, sys.executable, [sys.executable, "-S", "-c", check]) == 0
+
+
+def libc():
+    import ctypes
+    return ctypes.CDLL(None)  # glibc 2.34+ has pthread_create in libc itself
 
 
 def native_id():
     if hasattr(_thread, "get_native_id"):
         return _thread.get_native_id()
-    return LIBC.syscall(186)  # SYS_gettid, x86-64
+    return libc().syscall(186)  # SYS_gettid, x86-64
 
 
 def spin():
@@ -49,18 +58,21 @@ def worker(kind, report, lock):
         park(lock)
 
 
-START_ROUTINE = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
-
-
 def start_from_c(report):
-    """A thread neither threading nor _thread made."""
+    """A thread neither threading nor _thread made; None where ctypes would
+    bring threading in (then the report says c: null)."""
+    if not ctypes_keeps_threading_out():
+        report.append(("c", None))
+        return None
+    import ctypes
+
     def from_c(arg):
         report.append(("c", native_id()))
         spin()
         return None
-    routine = START_ROUTINE(from_c)
+    routine = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(from_c)
     handle = ctypes.c_ulong()
-    if LIBC.pthread_create(ctypes.byref(handle), None, routine, None) != 0:
+    if libc().pthread_create(ctypes.byref(handle), None, routine, None) != 0:
         raise OSError("pthread_create failed")
     return routine  # kept alive as long as the thread runs
 
