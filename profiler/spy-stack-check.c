@@ -337,7 +337,6 @@ spy_stack_check_verify (SpyStackCheck   *self,
     {
       const Bytes *b = &g_array_index (self->bytes, Bytes, i);
       const Thread *thread = &g_array_index (self->threads, Thread, b->thread);
-
       const guint8 *bytes_now = now + n_tops * sizeof (guint64) + i * sizeof b->bytes;
       guint skip = b->refcount_first ? sizeof (gint64) : 0;
       gint64 refcount;
