@@ -361,6 +361,9 @@ spy_format_append_frame_text (GString                *out,
 
   file = spy_format_file_name (options, spy_profile_get_string (profile, frame->file));
   append_collapsed_safe (out, spy_profile_get_string (profile, frame->function));
+  /* A native frame in no file (a JIT's code): its address alone. */
+  if (frame->kind == SPY_FRAME_NATIVE && file[0] == '\0')
+    return;
   g_string_append (out, " (");
   append_collapsed_safe (out, file);
   if (frame->line > 0 && (options == NULL || options->aggregation == SPY_AGGREGATE_LINE))

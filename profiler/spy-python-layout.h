@@ -79,6 +79,8 @@ typedef struct _SpyPythonLayout {
   gint64 iframe_previous;             /* previous */
   gint64 iframe_instr;                /* prev_instr (3.11, 3.12), instr_ptr */
   gint64 iframe_owner;                /* owner */
+  gint64 iframe_is_entry;             /* is_entry (3.11): the first frame its
+                                       * C call of the eval loop ran */
   gint64 iframe_localsplus;           /* localsplus: size of the fixed part */
   gint   iframe_owner_not_python;     /* frames with an owner ≥ this run no
                                         * Python code: FRAME_OWNED_BY_CSTACK

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "spy-native-merge.h"
 #include "spy-process-tree.h"
 #include "spy-sampler-worker.h"
 #include "spy-stack-walker.h"
@@ -26,11 +27,14 @@
 
 /* One process being sampled. */
 typedef struct {
-  GPid            pid;
-  SpyStackWalker *walker;
-  guint           generation;
-  GHashTable     *frame_ids;    /* (SpyCode*, line) → worker frame id */
-  gint64          names_read_at;
+  GPid               pid;
+  SpyStackWalker    *walker;
+  SpyNativeUnwinder *unwinder;     /* --native, else NULL */
+  guint              generation;
+  guint              native_generation;
+  GHashTable        *frame_ids;    /* (SpyCode*, line) → worker frame id */
+  GHashTable        *native_ids;   /* symbol (or pc) address → worker frame id */
+  gint64             names_read_at;
 } Process;
 
 typedef struct {
@@ -74,7 +78,9 @@ process_free (gpointer data)
   Process *process = data;
 
   g_clear_object (&process->walker);
+  g_clear_object (&process->unwinder);
   g_clear_pointer (&process->frame_ids, g_hash_table_unref);
+  g_clear_pointer (&process->native_ids, g_hash_table_unref);
   g_free (process);
 }
 
@@ -130,12 +136,16 @@ spy_batch_free (SpyBatch *batch)
 }
 
 static Process *
-process_new (SpyTarget *target)
+process_new (SpyTarget *target,
+             gboolean   native)
 {
   Process *process = g_new0 (Process, 1);
 
   process->pid = spy_target_get_pid (target);
   process->walker = spy_stack_walker_new_for_target (target);
+  if (native)
+    process->unwinder = spy_native_unwinder_new_for_target (target);
+  process->native_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   /* Who is running the sampler decides itself: see sample_process. */
   spy_stack_walker_set_skip_active (process->walker, TRUE);
   process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -165,7 +175,7 @@ spy_worker_new (GPid                   root_pid,
   self->processes = g_ptr_array_new_with_free_func (process_free);
   /* No target: a root that is not Python, whose descendants we follow. */
   if (target != NULL)
-    g_ptr_array_add (self->processes, process_new (target));
+    g_ptr_array_add (self->processes, process_new (target, self->config.native));
   self->not_python = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->interned = spy_profile_new ();
   self->threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, thread_info_free);
@@ -385,6 +395,53 @@ frame_id (SpyWorker      *self,
   return id;
 }
 
+/* The worker frame id for a native frame: one per function (per address
+ * where it has no name), for as long as the libraries stay mapped. */
+static guint32
+native_frame_id (SpyWorker           *self,
+                 Process             *process,
+                 const SpyMixedFrame *frame)
+{
+  gint64 key = (gint64) frame->native.start;
+  gpointer found;
+  g_autofree char *name = NULL;
+  guint32 id;
+
+  if (g_hash_table_lookup_extended (process->native_ids, &key, NULL, &found))
+    return GPOINTER_TO_UINT (found);
+  name = spy_mixed_frame_native_name (frame);
+  id = spy_profile_intern_frame (self->interned, name, spy_mixed_frame_native_file (frame),
+                                 0, SPY_FRAME_NATIVE);
+  g_hash_table_insert (process->native_ids, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id));
+  return id;
+}
+
+/* The stack id of @stack, outermost first into the trie. */
+static guint32
+stack_id (SpyWorker            *self,
+          Process              *process,
+          const SpyThreadStack *stack)
+{
+  guint32 id = SPY_STACK_ROOT;
+
+  if (stack->mixed == NULL)
+    {
+      for (guint j = stack->frames->len; j > 0; j--)
+        id = spy_profile_intern_stack (self->interned, id,
+                                       frame_id (self, process, &g_array_index (stack->frames, SpyFrame, j - 1)));
+      return id;
+    }
+  for (guint j = stack->mixed->len; j > 0; j--)
+    {
+      const SpyMixedFrame *frame = &g_array_index (stack->mixed, SpyMixedFrame, j - 1);
+
+      id = spy_profile_intern_stack (self->interned, id,
+                                     frame->python != NULL ? frame_id (self, process, frame->python)
+                                                           : native_frame_id (self, process, frame));
+    }
+  return id;
+}
+
 static void
 add_stack (SpyWorker            *self,
            Process              *process,
@@ -393,12 +450,8 @@ add_stack (SpyWorker            *self,
 {
   ThreadInfo *info = lookup_thread (self, process->pid, stack, TRUE);
   SpyBatchSample sample;
-  guint32 id = SPY_STACK_ROOT;
+  guint32 id = stack_id (self, process, stack);
 
-  /* Outermost first into the trie. */
-  for (guint j = stack->frames->len; j > 0; j--)
-    id = spy_profile_intern_stack (self->interned, id,
-                                   frame_id (self, process, &g_array_index (stack->frames, SpyFrame, j - 1)));
   if (id == SPY_STACK_ROOT)
     return;  /* a thread with no Python frames (starting or ending) */
 
@@ -473,7 +526,8 @@ sample_process (SpyWorker *self,
       running = running_threads (process->pid);
       stopped = stop_target (process->pid);
     }
-  stacks = spy_stack_walker_sample (process->walker, &error);
+  stacks = process->unwinder != NULL ? spy_native_sample (process->unwinder, process->walker, &error)
+                                     : spy_stack_walker_sample (process->walker, &error);
   if (stacks != NULL)
     update_thread_names (self, process, stacks, now);
   if (stopped)
@@ -491,6 +545,15 @@ sample_process (SpyWorker *self,
     {
       process->generation = spy_stack_walker_get_generation (process->walker);
       g_hash_table_remove_all (process->frame_ids);
+    }
+  /* A library unloaded: its addresses may hold another now. */
+  if (process->unwinder != NULL &&
+      spy_native_modules_get_generation (spy_native_unwinder_get_modules (process->unwinder)) !=
+      process->native_generation)
+    {
+      process->native_generation =
+        spy_native_modules_get_generation (spy_native_unwinder_get_modules (process->unwinder));
+      g_hash_table_remove_all (process->native_ids);
     }
 
   for (guint i = 0; i < stacks->len; i++)
@@ -513,6 +576,13 @@ sample_process (SpyWorker *self,
         continue;
       if (self->config.gil_only && !stack->gil)
         continue;
+      /* --native: a stack without its native part would be a stack of
+       * another shape; such a thread's sample is a failed one. */
+      if (process->unwinder != NULL && stack->mixed == NULL)
+        {
+          self->failed++;
+          continue;
+        }
       add_stack (self, process, stack, elapsed_ns);
     }
   return TRUE;
@@ -552,7 +622,7 @@ find_children (SpyWorker *self,
         continue;
       if ((target = spy_target_open (pid, NULL)) != NULL)
         {
-          g_ptr_array_add (self->processes, process_new (target));
+          g_ptr_array_add (self->processes, process_new (target, self->config.native));
           g_hash_table_remove (self->not_python, &pid64);
         }
       else if (first_seen == NULL)

@@ -17,6 +17,7 @@ typedef struct {
   gboolean gil_only;
   gboolean subprocesses;
   gboolean blocking;
+  gboolean native;          /* also each thread's native frames */
 } SpyWorkerConfig;
 
 typedef struct {

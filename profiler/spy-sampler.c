@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "spy-native-unwinder.h"
 #include "spy-sampler.h"
 #include "spy-sampler-worker.h"
 #include "spy-stack-walker.h"
@@ -23,6 +24,7 @@ struct _SpySampler {
   gboolean         gil_only;
   gboolean         subprocesses;
   gboolean         blocking;
+  gboolean         native;
 
   SpyProfile      *profile;
   SpyWorker       *worker;
@@ -52,6 +54,7 @@ enum {
   PROP_GIL_ONLY,
   PROP_SUBPROCESSES,
   PROP_BLOCKING,
+  PROP_NATIVE,
   PROP_RUNNING,
   PROP_PAUSED,
   PROP_PROFILE,
@@ -110,6 +113,7 @@ spy_sampler_get_property (GObject    *object,
     case PROP_GIL_ONLY: g_value_set_boolean (value, self->gil_only); break;
     case PROP_SUBPROCESSES: g_value_set_boolean (value, self->subprocesses); break;
     case PROP_BLOCKING: g_value_set_boolean (value, self->blocking); break;
+    case PROP_NATIVE: g_value_set_boolean (value, self->native); break;
     case PROP_RUNNING: g_value_set_boolean (value, self->running); break;
     case PROP_PAUSED: g_value_set_boolean (value, self->paused); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
@@ -134,6 +138,7 @@ spy_sampler_set_property (GObject      *object,
     case PROP_GIL_ONLY: spy_sampler_set_gil_only (self, g_value_get_boolean (value)); break;
     case PROP_SUBPROCESSES: spy_sampler_set_subprocesses (self, g_value_get_boolean (value)); break;
     case PROP_BLOCKING: spy_sampler_set_blocking (self, g_value_get_boolean (value)); break;
+    case PROP_NATIVE: spy_sampler_set_native (self, g_value_get_boolean (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -158,6 +163,7 @@ spy_sampler_class_init (SpySamplerClass *klass)
   properties[PROP_GIL_ONLY] = g_param_spec_boolean ("gil-only", NULL, NULL, FALSE, rw);
   properties[PROP_SUBPROCESSES] = g_param_spec_boolean ("subprocesses", NULL, NULL, FALSE, rw);
   properties[PROP_BLOCKING] = g_param_spec_boolean ("blocking", NULL, NULL, FALSE, rw);
+  properties[PROP_NATIVE] = g_param_spec_boolean ("native", NULL, NULL, FALSE, rw);
   properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE, ro);
   properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, ro);
   properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, SPY_TYPE_PROFILE, ro);
@@ -249,6 +255,9 @@ spy_sampler_start (SpySampler  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* --native: find out now whether the threads can be stopped. */
+  if (self->native && target != NULL && !spy_native_check_access (target, error))
+    return FALSE;
   fill_meta (self, target);
 
   config.rate = self->rate;
@@ -257,6 +266,7 @@ spy_sampler_start (SpySampler  *self,
   config.gil_only = self->gil_only;
   config.subprocesses = self->subprocesses;
   config.blocking = self->blocking;
+  config.native = self->native;
   self->worker = spy_worker_new (self->pid, target, &config, on_batches_waiting, self);
   self->thread = g_thread_new ("spyglass-sampler", spy_worker_run, spy_worker_ref (self->worker));
   self->running = TRUE;
@@ -439,6 +449,7 @@ SETTER (idle, gboolean, idle, PROP_IDLE)
 SETTER (gil_only, gboolean, gil_only, PROP_GIL_ONLY)
 SETTER (subprocesses, gboolean, subprocesses, PROP_SUBPROCESSES)
 SETTER (blocking, gboolean, blocking, PROP_BLOCKING)
+SETTER (native, gboolean, native, PROP_NATIVE)
 
 GPid
 spy_sampler_get_pid (SpySampler *self)

@@ -42,6 +42,11 @@ void        spy_sampler_set_subprocesses  (SpySampler  *self,
 gboolean    spy_sampler_get_blocking      (SpySampler  *self);
 void        spy_sampler_set_blocking      (SpySampler  *self,
                                            gboolean     blocking);
+/* Also each thread's native (C, C++) frames, merged with its Python ones:
+ * every thread is stopped briefly at each sample. */
+gboolean    spy_sampler_get_native        (SpySampler  *self);
+void        spy_sampler_set_native        (SpySampler  *self,
+                                           gboolean     native);
 gboolean    spy_sampler_get_running       (SpySampler  *self);
 gboolean    spy_sampler_get_paused        (SpySampler  *self);
 

@@ -72,6 +72,8 @@ spy_thread_stack_free (SpyThreadStack *stack)
     return;
   g_free (stack->name);
   g_clear_pointer (&stack->frames, g_array_unref);
+  g_clear_pointer (&stack->mixed, g_array_unref);
+  g_free (stack->native_error);
   g_free (stack);
 }
 
@@ -401,7 +403,7 @@ push_frame (SpyStackWalker  *self,
             gint64           byte_offset,
             GError         **error)
 {
-  SpyFrame frame = { .addr = frame_addr };
+  SpyFrame frame = { .addr = frame_addr, .entry = TRUE };
 
   if (!(frame.code = get_code (self, code_addr, error)))
     return FALSE;
@@ -527,6 +529,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
   const SpyPythonLayout *layout = &self->layout;
   ChainGuard guard = { 0 };
   gboolean ok = TRUE;
+  guint first = frames->len;
 
   while (frame != 0 && frame != base && ok)
     {
@@ -545,7 +548,13 @@ walk_interpreter_frames (SpyStackWalker  *self,
       frame = get_ptr (buf, layout->iframe_previous);
       if (layout->iframe_owner_not_python >= 0 &&
           buf[layout->iframe_owner] >= layout->iframe_owner_not_python)
-        continue;  /* an entry frame or shim: no Python code runs in it */
+        {
+          /* An entry frame or shim: no Python code runs in it. The one
+           * before it was the first of its C call of the eval loop. */
+          if (frames->len > first)
+            g_array_index (frames, SpyFrame, frames->len - 1).entry = TRUE;
+          continue;
+        }
 
       /* 3.14+: a _PyStackRef, whose low bits are tags. */
       code_addr = get_ptr (buf, layout->iframe_code) & ~layout->stackref_tag_bits;
@@ -567,10 +576,14 @@ walk_interpreter_frames (SpyStackWalker  *self,
       /* Code units of two bytes; the tables speak bytes. */
       offset = offset < 0 ? -1 : (offset / 2) * 2;
       {
-        SpyFrame f = { code, code_line (code, offset), frame_addr };
+        SpyFrame f = { code, code_line (code, offset), frame_addr,
+                       layout->iframe_is_entry != SPY_OFFSET_NONE && buf[layout->iframe_is_entry] };
         g_array_append_val (frames, f);
       }
     }
+  /* The thread's outermost frame was entered from C. */
+  if (ok && frames->len > first)
+    g_array_index (frames, SpyFrame, frames->len - 1).entry = TRUE;
   if (ok && base != 0 && frame != base)
     {
       g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,

@@ -40,6 +40,10 @@ typedef struct {
   const SpyCode *code;
   int            line;
   guint64        addr;   /* the frame in the target, for reading its locals */
+  /* The outermost frame that its C call of the eval loop runs: where the
+   * native stack has an evaluation frame (every frame before 3.11; from
+   * 3.11 the loop runs Python-to-Python calls without C recursion). */
+  gboolean       entry;
 } SpyFrame;
 
 typedef struct {
@@ -50,6 +54,10 @@ typedef struct {
   gboolean  gil;         /* holds the GIL */
   guint64   tstate;      /* address of its PyThreadState */
   GArray   *frames;      /* SpyFrame, innermost first */
+  /* --native (spy_native_sample): SpyMixedFrame, innermost first; NULL
+   * without it, or with the reason in native_error. */
+  GArray   *mixed;
+  char     *native_error;
 } SpyThreadStack;
 
 #define SPY_TYPE_STACK_WALKER (spy_stack_walker_get_type ())

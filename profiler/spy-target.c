@@ -29,6 +29,7 @@ struct _SpyTarget {
   SpyMemory       *memory;
   SpyPythonLayout  layout;
   GHashTable      *task_stat_fds;  /* tid → open /proc/PID/task/TID/stat */
+  GHashTable      *frozen_states;  /* tid set: running before a stop; or NULL */
   GHashTable      *task_clocks;    /* tid → TaskClock */
 };
 
@@ -78,6 +79,7 @@ spy_target_finalize (GObject *object)
   g_clear_pointer (&self->version, g_free);
   g_clear_pointer (&self->memory, spy_memory_unref);
   g_clear_pointer (&self->task_stat_fds, g_hash_table_unref);
+  g_clear_pointer (&self->frozen_states, g_hash_table_unref);
   g_clear_pointer (&self->task_clocks, g_hash_table_unref);
 
   G_OBJECT_CLASS (spy_target_parent_class)->finalize (object);
@@ -690,17 +692,59 @@ spy_target_is_alive (SpyTarget *self)
   return kill (self->pid, 0) == 0 || errno == EPERM;
 }
 
+static gboolean read_thread_is_running (SpyTarget *self,
+                                        gint64     tid);
+
 gboolean
 spy_target_thread_is_running (SpyTarget *self,
                               gint64     tid)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  if (self->frozen_states != NULL)
+    return g_hash_table_contains (self->frozen_states, &tid);
+  return read_thread_is_running (self, tid);
+}
+
+void
+spy_target_freeze_thread_states (SpyTarget *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_return_if_fail (SPY_IS_TARGET (self));
+
+  spy_target_thaw_thread_states (self);
+  path = g_strdup_printf ("/proc/%d/task", (int) self->pid);
+  dir = g_dir_open (path, 0, NULL);
+  self->frozen_states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      gint64 tid = g_ascii_strtoll (name, NULL, 10);
+
+      if (tid > 0 && read_thread_is_running (self, tid))
+        g_hash_table_add (self->frozen_states, g_memdup2 (&tid, sizeof tid));
+    }
+}
+
+void
+spy_target_thaw_thread_states (SpyTarget *self)
+{
+  g_return_if_fail (SPY_IS_TARGET (self));
+
+  g_clear_pointer (&self->frozen_states, g_hash_table_unref);
+}
+
+static gboolean
+read_thread_is_running (SpyTarget *self,
+                        gint64     tid)
 {
   char buf[512];
   const char *paren;
   gpointer fd_ptr;
   ssize_t n;
   int fd;
-
-  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
 
   /* Sampled often: keep the file open and read it from the start. */
   if (g_hash_table_lookup_extended (self->task_stat_fds, &tid, NULL, &fd_ptr))

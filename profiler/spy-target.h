@@ -50,6 +50,11 @@ const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 /* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */
 gboolean               spy_target_thread_is_running    (SpyTarget  *self,
                                                         gint64      tid);
+/* Before stopping the threads (--native): notes which are running now,
+ * and spy_target_thread_is_running() answers from that note until the
+ * next freeze, or a thaw. */
+void                   spy_target_freeze_thread_states (SpyTarget  *self);
+void                   spy_target_thaw_thread_states   (SpyTarget  *self);
 /* For a sampler that asks once per sample, at @now_ns (CLOCK_MONOTONIC):
  * TRUE when @tid is runnable now ('R') and has not been counted running for
  * more time than it ran on a CPU (/proc/PID/task/TID/schedstat), give or

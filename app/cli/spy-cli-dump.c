@@ -49,16 +49,18 @@ spy_cli_exit_code (const GError *error)
     }
   if (g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_EXITED))
     return SPY_EXIT_TARGET_EXITED;
-  if (g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_PERMISSION))
+  if (g_error_matches (error, SPY_MEMORY_ERROR, SPY_MEMORY_ERROR_PERMISSION) ||
+      g_error_matches (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_PERMISSION))
     return SPY_EXIT_PERMISSION;
   return SPY_EXIT_FAILED;
 }
 
 /* Reads every stack, retrying when the running target tore a read. */
 GPtrArray *
-spy_cli_read_stacks (SpyStackWalker  *walker,
-                     SpyTarget       *target,
-                     GError         **error)
+spy_cli_read_stacks (SpyStackWalker     *walker,
+                     SpyTarget          *target,
+                     SpyNativeUnwinder  *unwinder,
+                     GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
 
@@ -69,7 +71,8 @@ spy_cli_read_stacks (SpyStackWalker  *walker,
       g_autoptr(GPtrArray) stacks = NULL;
 
       g_clear_error (&local_error);
-      stacks = spy_stack_walker_sample (walker, &local_error);
+      stacks = unwinder != NULL ? spy_native_sample (unwinder, walker, &local_error)
+                                : spy_stack_walker_sample (walker, &local_error);
       if (stacks != NULL && spy_stack_walker_read_thread_names (walker, stacks, &local_error))
         return g_steal_pointer (&stacks);
       if (!spy_target_is_alive (target))
@@ -78,8 +81,9 @@ spy_cli_read_stacks (SpyStackWalker  *walker,
                        "Process %d exited while we read it", (int) spy_target_get_pid (target));
           return NULL;
         }
-      if (local_error->domain == SPY_MEMORY_ERROR &&
-          local_error->code == SPY_MEMORY_ERROR_PERMISSION)
+      if ((local_error->domain == SPY_MEMORY_ERROR &&
+           local_error->code == SPY_MEMORY_ERROR_PERMISSION) ||
+          local_error->domain == SPY_NATIVE_ERROR)
         break;
       g_usleep (2000);
     }
@@ -92,6 +96,7 @@ spy_cli_read_stacks (SpyStackWalker  *walker,
 typedef struct {
   gboolean full_filenames;
   gboolean locals;
+  gboolean native;
 } DumpOptions;
 
 /* --locals: for each thread, for each frame, its SpyLocals, or NULL (with
@@ -178,6 +183,26 @@ print_locals (GString   *out,
     }
 }
 
+/* The frames to show: with --native the merged stack, else the Python
+ * one (each as a SpyMixedFrame without native part). */
+static guint
+n_shown_frames (const SpyThreadStack *stack)
+{
+  return stack->mixed != NULL ? stack->mixed->len : stack->frames->len;
+}
+
+static const SpyMixedFrame *
+shown_frame (const SpyThreadStack *stack,
+             guint                 k)
+{
+  static SpyMixedFrame python;
+
+  if (stack->mixed != NULL)
+    return &g_array_index (stack->mixed, SpyMixedFrame, k);
+  python.python = &g_array_index (stack->frames, SpyFrame, k);
+  return &python;
+}
+
 static void
 print_text (SpyTarget         *target,
             GPtrArray         *stacks,
@@ -209,19 +234,36 @@ print_text (SpyTarget         *target,
                               stack->native_id != 0 ? stack->native_id : (gint64) stack->thread_id,
                               stack->active ? "active" : "idle",
                               stack->gil ? "+gil" : "", name);
-      for (guint j = 0; j < stack->frames->len; j++)
+      for (guint k = 0; k < n_shown_frames (stack); k++)
         {
-          const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);
-          g_autofree char *file = full_filenames
-            ? g_strdup (frame->code->filename)
-            : spy_target_shorten_filename (target, frame->code->filename);
-          g_autofree char *clean_file = spy_cli_clean_text (file);
-          g_autofree char *function = spy_cli_clean_text (frame->code->function);
+          const SpyMixedFrame *mixed = shown_frame (stack, k);
+          const SpyFrame *frame = mixed->python;
+          guint j = frame - &g_array_index (stack->frames, SpyFrame, 0);
+          g_autofree char *file = NULL, *clean_file = NULL, *function = NULL;
 
+          if (frame == NULL)
+            {
+              g_autofree char *native = spy_mixed_frame_native_name (mixed);
+
+              function = spy_cli_clean_text (native);
+              clean_file = spy_cli_clean_text (spy_mixed_frame_native_file (mixed));
+              g_string_append_printf (out, "    %s (%s)\n", function, clean_file);
+              continue;
+            }
+          file = full_filenames ? g_strdup (frame->code->filename)
+                                : spy_target_shorten_filename (target, frame->code->filename);
+          clean_file = spy_cli_clean_text (file);
+          function = spy_cli_clean_text (frame->code->function);
           g_string_append_printf (out, "    %s (%s:%d)\n", function, clean_file, frame->line);
           if (locals->threads != NULL)
             print_locals (out, cell_at (locals->threads, i, j),
                           cell_at (locals->errors, i, j));
+        }
+      if (stack->native_error != NULL)
+        {
+          g_autofree char *reason = spy_cli_clean_text (stack->native_error);
+
+          g_string_append_printf (out, "    (native frames not read: %s)\n", reason);
         }
     }
   fputs (out->str, stdout);
@@ -256,6 +298,23 @@ add_json_locals (JsonBuilder *builder,
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
+}
+
+static void
+add_json_native (JsonBuilder         *builder,
+                 const SpyMixedFrame *mixed)
+{
+  g_autofree char *name = spy_mixed_frame_native_name (mixed);
+  g_autofree char *address = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", mixed->pc);
+
+  json_builder_set_member_name (builder, "function");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "file");
+  json_builder_add_string_value (builder, spy_mixed_frame_native_file (mixed));
+  json_builder_set_member_name (builder, "line");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "address");
+  json_builder_add_string_value (builder, address);
 }
 
 static void
@@ -295,11 +354,21 @@ add_json (JsonBuilder  *builder,
       json_builder_add_boolean_value (builder, stack->gil);
       json_builder_set_member_name (builder, "frames");
       json_builder_begin_array (builder);
-      for (guint j = 0; j < stack->frames->len; j++)
+      for (guint k = 0; k < n_shown_frames (stack); k++)
         {
-          const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);
+          const SpyMixedFrame *mixed = shown_frame (stack, k);
+          const SpyFrame *frame = mixed->python;
+          guint j = frame - &g_array_index (stack->frames, SpyFrame, 0);
 
           json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "kind");
+          json_builder_add_string_value (builder, frame != NULL ? "python" : "native");
+          if (frame == NULL)
+            {
+              add_json_native (builder, mixed);
+              json_builder_end_object (builder);
+              continue;
+            }
           json_builder_set_member_name (builder, "function");
           json_builder_add_string_value (builder, frame->code->function);
           json_builder_set_member_name (builder, "file");
@@ -312,6 +381,11 @@ add_json (JsonBuilder  *builder,
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
+      if (stack->native_error != NULL)
+        {
+          json_builder_set_member_name (builder, "native_error");
+          json_builder_add_string_value (builder, stack->native_error);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -342,13 +416,16 @@ dump_one (GPid               pid,
 {
   g_autoptr(SpyTarget) target = NULL;
   g_autoptr(SpyStackWalker) walker = NULL;
+  g_autoptr(SpyNativeUnwinder) unwinder = NULL;
   g_autoptr(GPtrArray) stacks = NULL;
   Locals locals = { NULL, NULL };
 
   if (!(target = spy_target_open (pid, error)))
     return FALSE;
   walker = spy_stack_walker_new_for_target (target);
-  if (!(stacks = spy_cli_read_stacks (walker, target, error)))
+  if (options->native)
+    unwinder = spy_native_unwinder_new_for_target (target);
+  if (!(stacks = spy_cli_read_stacks (walker, target, unwinder, error)))
     return FALSE;
   if (options->locals)
     read_locals (walker, stacks, &locals);
@@ -444,7 +521,7 @@ spy_cli_dump (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid_text = NULL;
-  gboolean json = FALSE, full_filenames = FALSE, subprocesses = FALSE, locals = FALSE;
+  gboolean json = FALSE, full_filenames = FALSE, subprocesses = FALSE, locals = FALSE, native = FALSE;
   DumpOptions options;
   GPid pid;
   GOptionEntry entries[] = {
@@ -456,6 +533,8 @@ spy_cli_dump (int    argc,
       "Show file names in full, not relative to their sys.path root", NULL },
     { "locals", 'l', 0, G_OPTION_ARG_NONE, &locals,
       "Also each frame's arguments and local variables (a short repr of each)", NULL },
+    { "native", 'n', 0, G_OPTION_ARG_NONE, &native,
+      "Also the C, C++ and Cython frames, between the Python ones (stops each thread briefly)", NULL },
     { NULL }
   };
 
@@ -477,7 +556,7 @@ spy_cli_dump (int    argc,
       fprintf (stderr, "spyglass dump: “%s” is not a process id (a positive number)\n", pid_text);
       return SPY_EXIT_USAGE;
     }
-  options = (DumpOptions) { full_filenames, locals };
+  options = (DumpOptions) { full_filenames, locals, native };
   return subprocesses ? dump_tree (pid, json, &options) : dump_pid (pid, json, &options);
 }
 

@@ -120,7 +120,7 @@ typedef struct {
   guint     rate;
   double    duration;
   double    save_every;
-  gboolean  idle, gil, threads, subprocesses, function, full_filenames, nonblocking, blocking;
+  gboolean  idle, gil, threads, subprocesses, function, full_filenames, nonblocking, blocking, native;
   char    **command;
 } RecordOptions;
 
@@ -157,6 +157,7 @@ parse_options (int             argc,
     { "full-filenames", 0, 0, G_OPTION_ARG_NONE, &o->full_filenames, "Show file names in full", NULL },
     { "nonblocking", 0, 0, G_OPTION_ARG_NONE, &o->nonblocking, "Never pause the target (the default)", NULL },
     { "blocking", 0, 0, G_OPTION_ARG_NONE, &o->blocking, "Pause the target (SIGSTOP) while reading each sample", NULL },
+    { "native", 'n', 0, G_OPTION_ARG_NONE, &o->native, "Also the C, C++ and Cython frames, between the Python ones (stops each thread briefly at each sample)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->command, NULL, "-- COMMAND" },
     { NULL }
   };
@@ -278,6 +279,7 @@ spy_cli_record (int    argc,
   spy_sampler_set_gil_only (sampler, o.gil);
   spy_sampler_set_subprocesses (sampler, o.subprocesses);
   spy_sampler_set_blocking (sampler, o.blocking && !o.nonblocking);
+  spy_sampler_set_native (sampler, o.native);
   if (!spy_cli_target_start (&target, sampler, &error))
     goto failed;
 

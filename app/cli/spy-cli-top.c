@@ -41,7 +41,7 @@ typedef struct {
   guint      rate;
   double     interval;
   double     duration;
-  gboolean   idle, gil, subprocesses, function, full_filenames;
+  gboolean   idle, gil, subprocesses, function, full_filenames, native;
   char     **command;
 } TopOptions;
 
@@ -781,6 +781,7 @@ parse_options (int          argc,
     { "subprocesses", 's', 0, G_OPTION_ARG_NONE, &o->subprocesses, "Also watch the target's Python child processes", NULL },
     { "function", 'F', 0, G_OPTION_ARG_NONE, &o->function, "Aggregate by function, not by line (key L)", NULL },
     { "full-filenames", 0, 0, G_OPTION_ARG_NONE, &o->full_filenames, "Show file names in full", NULL },
+    { "native", 'n', 0, G_OPTION_ARG_NONE, &o->native, "Also the C, C++ and Cython frames (stops each thread briefly at each sample)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->command, NULL, "-- COMMAND" },
     { NULL }
   };
@@ -809,6 +810,7 @@ new_sampler (const TopOptions *o,
   spy_sampler_set_idle (sampler, o->idle);
   spy_sampler_set_gil_only (sampler, o->gil);
   spy_sampler_set_subprocesses (sampler, o->subprocesses);
+  spy_sampler_set_native (sampler, o->native);
   return sampler;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "spy-native-merge.h"
 #include "spy-sampler.h"
 #include "spy-stack-walker.h"
 #include "spy-target.h"
@@ -29,10 +30,12 @@ int         spy_cli_record       (int argc, char **argv);
 int         spy_cli_top          (int argc, char **argv);
 int         spy_cli_convert      (int argc, char **argv);
 
-/* Every stack of @target, retrying reads the running target tore. */
-GPtrArray  *spy_cli_read_stacks  (SpyStackWalker  *walker,
-                                  SpyTarget       *target,
-                                  GError         **error);
+/* Every stack of @target, retrying reads the running target tore; with
+ * @unwinder (--native, may be NULL) merged with the native stacks. */
+GPtrArray  *spy_cli_read_stacks  (SpyStackWalker     *walker,
+                                  SpyTarget          *target,
+                                  SpyNativeUnwinder  *unwinder,
+                                  GError            **error);
 /* The exit code for an error from the engine. */
 int         spy_cli_exit_code    (const GError    *error);
 /* @text (from a target) as valid UTF-8 without control characters, which

@@ -65,6 +65,7 @@ static const Field fields[] = {
   FIELD (iframe_previous),
   FIELD (iframe_instr),
   FIELD (iframe_owner),
+  FIELD (iframe_is_entry),
   FIELD (iframe_localsplus),
   FIELD (iframe_owner_not_python),
   FIELD (stackref_tag_bits),

@@ -90,6 +90,7 @@ FIELDS = [
     ("iframe_instr", [(11, 12, "offsetof (_PyInterpreterFrame, prev_instr)"),
                       (13, 15, "offsetof (_PyInterpreterFrame, instr_ptr)")]),
     ("iframe_owner", [(11, 15, "offsetof (_PyInterpreterFrame, owner)")]),
+    ("iframe_is_entry", [(11, 11, "offsetof (_PyInterpreterFrame, is_entry)")]),
     ("iframe_localsplus", [(11, 15, "offsetof (_PyInterpreterFrame, localsplus)")]),
     ("iframe_owner_not_python", [(12, 13, "FRAME_OWNED_BY_CSTACK"),
                                  (14, 15, "FRAME_OWNED_BY_INTERPRETER")]),

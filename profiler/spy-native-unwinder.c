@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* spy-native-unwinder.c: each thread's C stack, read while the thread is stopped
+ *
+ * libunwind walks the stack with the DWARF CFI of each library (Debian's
+ * have no frame pointers). It reads through our accessors: the registers
+ * from PTRACE_GETREGS, the stack from a copy taken while the thread is
+ * stopped, unwind tables and code from our own mapping of each file (no
+ * system call), anything else from the target's memory. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libunwind.h>
+
+#include "spy-memory.h"
+#include "spy-native-unwinder.h"
+
+/* libunwind's table search over a .eh_frame_hdr: exported, not declared. */
+extern int _Ux86_64_dwarf_search_unwind_table (unw_addr_space_t  as,
+                                               unw_word_t        ip,
+                                               unw_dyn_info_t   *di,
+                                               unw_proc_info_t  *pi,
+                                               int               need_unwind_info,
+                                               void             *arg);
+
+/* The stack is copied in blocks of this size, as the unwind reaches them. */
+#define STACK_BLOCK (64 * 1024)
+/* ...up to this far from the stack pointer. */
+#define MAX_STACK (8 * 1024 * 1024)
+/* How long a thread is given to stop (one in the kernel's uninterruptible
+ * sleep stops only when it wakes). */
+#define STOP_TIMEOUT_US 100000
+
+/* DWARF encodings in .eh_frame_hdr. */
+#define DW_EH_PE_udata4 0x03
+#define DW_EH_PE_sdata4 0x0b
+#define DW_EH_PE_udata8 0x04
+#define DW_EH_PE_sdata8 0x0c
+#define DW_EH_PE_datarel_sdata4 0x3b
+
+typedef struct {
+  guint64 start, end;
+} Mapping;
+
+typedef struct {
+  pid_t tid;
+  int   signal;    /* to deliver when it goes on */
+  gboolean stopped;
+} Tracee;
+
+struct _SpyNativeUnwinder {
+  GObject           parent_instance;
+
+  GPid              pid;
+  SpyNativeModules *modules;
+  unw_addr_space_t  space;
+  GArray           *tracees;     /* Tracee */
+  GArray           *lingering;   /* pid_t: seized, not let go yet */
+
+  /* The thread being unwound. */
+  struct user_regs_struct regs;
+  pid_t             tid;
+  guint8           *stack;
+  gsize             stack_capacity;
+  guint64           stack_lo, stack_hi;  /* copied: [lo, hi) */
+  guint64           stack_limit;         /* the end of its mapping */
+  GArray           *mappings;            /* Mapping: every one, by start */
+  guint64           n_truncated;
+  guint             modules_generation;
+};
+
+G_DEFINE_FINAL_TYPE (SpyNativeUnwinder, spy_native_unwinder, G_TYPE_OBJECT)
+G_DEFINE_QUARK (spy-native-error-quark, spy_native_error)
+
+static gboolean
+read_target (SpyNativeUnwinder *self,
+             guint64            addr,
+             void              *buf,
+             gsize              len)
+{
+  struct iovec local = { buf, len }, remote = { GSIZE_TO_POINTER (addr), len };
+
+  return process_vm_readv (self->pid, &local, 1, &remote, 1, 0) == (ssize_t) len;
+}
+
+/* Copies the next block of the stack; FALSE at its end. */
+static gboolean
+extend_stack (SpyNativeUnwinder *self)
+{
+  struct iovec local, remote;
+  gsize have = self->stack_hi - self->stack_lo, want;
+  ssize_t got;
+
+  if (self->stack_hi >= self->stack_limit)
+    return FALSE;
+  want = MIN (STACK_BLOCK, self->stack_limit - self->stack_hi);
+  /* Kept from sample to sample: no new pages to fault in. */
+  if (have + want > self->stack_capacity)
+    {
+      self->stack_capacity = have + want;
+      self->stack = g_realloc (self->stack, self->stack_capacity);
+    }
+  local.iov_base = self->stack + have;
+  local.iov_len = want;
+  remote.iov_base = GSIZE_TO_POINTER (self->stack_hi);
+  remote.iov_len = want;
+  got = process_vm_readv (self->pid, &local, 1, &remote, 1, 0);
+  if (got <= 0)
+    {
+      self->stack_limit = self->stack_hi;
+      return FALSE;
+    }
+  self->stack_hi += (guint64) got;
+  return TRUE;
+}
+
+static void
+read_mappings (SpyNativeUnwinder *self)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) self->pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_array_set_size (self->mappings, 0);
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      Mapping mapping;
+
+      if (sscanf (lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x",
+                  &mapping.start, &mapping.end) == 2)
+        g_array_append_val (self->mappings, mapping);
+    }
+}
+
+static const Mapping *
+find_mapping (SpyNativeUnwinder *self,
+              guint64            addr)
+{
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      for (guint i = 0; i < self->mappings->len; i++)
+        {
+          const Mapping *mapping = &g_array_index (self->mappings, Mapping, i);
+
+          if (addr >= mapping->start && addr < mapping->end)
+            return mapping;
+        }
+      /* A thread's stack we have not seen: read the maps again. */
+      if (pass == 0)
+        read_mappings (self);
+    }
+  return NULL;
+}
+
+static int
+access_mem (unw_addr_space_t  as,
+            unw_word_t        addr,
+            unw_word_t       *val,
+            int               write,
+            void             *arg)
+{
+  SpyNativeUnwinder *self = arg;
+
+  (void) as;
+  if (write)
+    return -UNW_EINVAL;
+  /* The stack, up to the end of its mapping (an unwind gone astray may
+   * ask for any address: past the mapping is not the stack). */
+  if (addr >= self->stack_lo && addr < self->stack_limit)
+    {
+      while (addr + sizeof *val > self->stack_hi)
+        if (!extend_stack (self))
+          break;
+      if (addr + sizeof *val <= self->stack_hi)
+        {
+          memcpy (val, self->stack + (addr - self->stack_lo), sizeof *val);
+          return 0;
+        }
+    }
+  if (spy_native_modules_read (self->modules, addr, val, sizeof *val) ||
+      read_target (self, addr, val, sizeof *val))
+    return 0;
+  return -UNW_EINVAL;
+}
+
+static int
+access_reg (unw_addr_space_t  as,
+            unw_regnum_t      regnum,
+            unw_word_t       *val,
+            int               write,
+            void             *arg)
+{
+  SpyNativeUnwinder *self = arg;
+  const struct user_regs_struct *r = &self->regs;
+  /* libunwind's x86-64 numbering: RAX RDX RCX RBX RSI RDI RBP RSP R8…R15 RIP. */
+  const unsigned long long regs[] = {
+    r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp,
+    r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rip,
+  };
+
+  (void) as;
+  if (write || regnum < 0 || (gsize) regnum >= G_N_ELEMENTS (regs))
+    return -UNW_EBADREG;
+  *val = regs[regnum];
+  return 0;
+}
+
+static int
+access_fpreg (unw_addr_space_t  as,
+              unw_regnum_t      regnum,
+              unw_fpreg_t      *val,
+              int               write,
+              void             *arg)
+{
+  (void) as; (void) regnum; (void) val; (void) write; (void) arg;
+  return -UNW_EBADREG;
+}
+
+static int
+resume (unw_addr_space_t  as,
+        unw_cursor_t     *cursor,
+        void             *arg)
+{
+  (void) as; (void) cursor; (void) arg;
+  return -UNW_EINVAL;
+}
+
+static int
+get_proc_name (unw_addr_space_t  as,
+               unw_word_t        addr,
+               char             *buf,
+               size_t            len,
+               unw_word_t       *offset,
+               void             *arg)
+{
+  (void) as; (void) addr; (void) buf; (void) len; (void) offset; (void) arg;
+  return -UNW_ENOINFO;  /* we name frames ourselves: spy-native-module.c */
+}
+
+static int
+get_dyn_info_list_addr (unw_addr_space_t  as,
+                        unw_word_t       *addr,
+                        void             *arg)
+{
+  (void) as; (void) addr; (void) arg;
+  return -UNW_ENOINFO;
+}
+
+static void
+put_unwind_info (unw_addr_space_t  as,
+                 unw_proc_info_t  *pi,
+                 void             *arg)
+{
+  (void) as; (void) pi; (void) arg;  /* libunwind frees what it allocated */
+}
+
+static gboolean
+read_encoded (SpyNativeUnwinder *self,
+              guint64           *at,
+              guint8             encoding,
+              guint64           *value)
+{
+  guint32 u32;
+  guint64 u64;
+
+  switch (encoding & 0x0f)
+    {
+    case DW_EH_PE_udata4:
+    case DW_EH_PE_sdata4:
+      if (!spy_native_modules_read (self->modules, *at, &u32, 4))
+        return FALSE;
+      *value = u32;
+      *at += 4;
+      return TRUE;
+    case DW_EH_PE_udata8:
+    case DW_EH_PE_sdata8:
+      if (!spy_native_modules_read (self->modules, *at, &u64, 8))
+        return FALSE;
+      *value = u64;
+      *at += 8;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The binary search table of @ip's module's .eh_frame_hdr, as libunwind
+ * wants it described (the layout every GNU linker writes). */
+static int
+find_proc_info (unw_addr_space_t  as,
+                unw_word_t        ip,
+                unw_proc_info_t  *pi,
+                int               need_unwind_info,
+                void             *arg)
+{
+  SpyNativeUnwinder *self = arg;
+  const SpyNativeModule *module = spy_native_modules_lookup (self->modules, ip);
+  guint8 header[4];
+  guint64 hdr, at, eh_frame, fde_count;
+  gsize hdr_size;
+  unw_dyn_info_t di = { 0 };
+
+  if (module == NULL || !spy_native_module_get_eh_frame_hdr (module, &hdr, &hdr_size) ||
+      !spy_native_modules_read (self->modules, hdr, header, sizeof header) ||
+      header[0] != 1 || header[3] != DW_EH_PE_datarel_sdata4)
+    return -UNW_ENOINFO;
+  at = hdr + 4;
+  if (!read_encoded (self, &at, header[1], &eh_frame) ||
+      !read_encoded (self, &at, header[2], &fde_count) ||
+      fde_count == 0 || fde_count * 8 > hdr_size)
+    return -UNW_ENOINFO;
+
+  di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+  di.start_ip = spy_native_module_get_start (module);
+  di.end_ip = spy_native_module_get_end (module);
+  di.u.rti.segbase = hdr;
+  di.u.rti.table_data = at;
+  di.u.rti.table_len = fde_count * 8 / sizeof (unw_word_t);
+  return _Ux86_64_dwarf_search_unwind_table (as, ip, &di, pi, need_unwind_info, arg);
+}
+
+static unw_accessors_t accessors = {
+  .find_proc_info = find_proc_info,
+  .put_unwind_info = put_unwind_info,
+  .get_dyn_info_list_addr = get_dyn_info_list_addr,
+  .access_mem = access_mem,
+  .access_reg = access_reg,
+  .access_fpreg = access_fpreg,
+  .resume = resume,
+  .get_proc_name = get_proc_name,
+};
+
+static void settle_lingering (SpyNativeUnwinder *self);
+
+static void
+spy_native_unwinder_finalize (GObject *object)
+{
+  SpyNativeUnwinder *self = SPY_NATIVE_UNWINDER (object);
+
+  spy_native_unwinder_resume (self);
+  settle_lingering (self);
+  g_array_unref (self->tracees);
+  g_array_unref (self->lingering);
+  g_array_unref (self->mappings);
+  if (self->space != NULL)
+    unw_destroy_addr_space (self->space);
+  spy_native_modules_free (self->modules);
+  g_free (self->stack);
+  G_OBJECT_CLASS (spy_native_unwinder_parent_class)->finalize (object);
+}
+
+static void
+spy_native_unwinder_class_init (SpyNativeUnwinderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = spy_native_unwinder_finalize;
+}
+
+static void
+spy_native_unwinder_init (SpyNativeUnwinder *self)
+{
+  self->tracees = g_array_new (FALSE, FALSE, sizeof (Tracee));
+  self->mappings = g_array_new (FALSE, FALSE, sizeof (Mapping));
+  self->lingering = g_array_new (FALSE, FALSE, sizeof (pid_t));
+}
+
+SpyNativeUnwinder *
+spy_native_unwinder_new (GPid                pid,
+                         const char * const *interpreter_paths)
+{
+  SpyNativeUnwinder *self = g_object_new (SPY_TYPE_NATIVE_UNWINDER, NULL);
+
+  self->pid = pid;
+  self->modules = spy_native_modules_new (pid, interpreter_paths);
+  self->space = unw_create_addr_space (&accessors, 0);
+  unw_set_caching_policy (self->space, UNW_CACHE_GLOBAL);
+  return self;
+}
+
+SpyNativeUnwinder *
+spy_native_unwinder_new_for_target (SpyTarget *target)
+{
+  const char *paths[] = { spy_target_get_executable (target), spy_target_get_python_path (target), NULL };
+
+  g_return_val_if_fail (SPY_IS_TARGET (target), NULL);
+
+  return spy_native_unwinder_new (spy_target_get_pid (target), paths);
+}
+
+gboolean
+spy_native_check_access (SpyTarget  *target,
+                         GError    **error)
+{
+  g_autoptr(SpyNativeUnwinder) unwinder = NULL;
+
+  g_return_val_if_fail (SPY_IS_TARGET (target), FALSE);
+
+  unwinder = spy_native_unwinder_new_for_target (target);
+  if (!spy_native_unwinder_stop (unwinder, error))
+    return FALSE;
+  spy_native_unwinder_resume (unwinder);
+  return TRUE;
+}
+
+SpyNativeModules *
+spy_native_unwinder_get_modules (SpyNativeUnwinder *self)
+{
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), NULL);
+
+  return self->modules;
+}
+
+guint64
+spy_native_unwinder_get_n_truncated (SpyNativeUnwinder *self)
+{
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), 0);
+
+  return self->n_truncated;
+}
+
+/* The pid of whoever traces @pid already, or 0. */
+static int
+tracer_of (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) ||
+      (line = strstr (status, "\nTracerPid:")) == NULL)
+    return 0;
+  return (int) g_ascii_strtoll (line + strlen ("\nTracerPid:"), NULL, 10);
+}
+
+static gboolean
+seize_failed (SpyNativeUnwinder  *self,
+              int                 errsv,
+              GError            **error)
+{
+  int tracer = tracer_of (self->pid);
+
+  if (tracer != 0 && tracer != getpid ())
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_TRACED,
+                   "Cannot stop the threads of process %d for --native: process %d traces "
+                   "it already (a debugger or strace); detach it first",
+                   (int) self->pid, tracer);
+      return FALSE;
+    }
+  if (errsv == EPERM || errsv == EACCES)
+    {
+      g_autofree char *help = spy_memory_permission_help (self->pid);
+
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_PERMISSION,
+                   "--native stops each thread briefly, which needs the rights to trace it. %s",
+                   help);
+      return FALSE;
+    }
+  g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_FAILED,
+               "Cannot stop the threads of process %d: %s", (int) self->pid, g_strerror (errsv));
+  return FALSE;
+}
+
+typedef enum {
+  TRACEE_RUNNING,   /* not stopped (yet) */
+  TRACEE_STOPPED,
+  TRACEE_EXITED,
+} TraceeState;
+
+/* Looks once, without waiting, at how @tid is. */
+static TraceeState
+poll_tracee (SpyNativeUnwinder *self,
+             pid_t              tid,
+             int               *signal)
+{
+  siginfo_t info = { 0 };
+  /* The process's own pid: its exit is its parent's to reap (ours, for a
+   * command we started: the child watch's), so look without taking the
+   * notice. Its other threads are ours to reap, or they stay zombies. */
+  int flags = WSTOPPED | WEXITED | WNOHANG | __WALL | (tid == self->pid ? WNOWAIT : 0);
+
+  if (waitid (P_PID, tid, &info, flags) != 0)
+    {
+      struct user_regs_struct regs;
+      char path[64];
+
+      if (errno == EINTR)
+        return TRACEE_RUNNING;
+      /* The notice went elsewhere: stopped when its registers can be read. */
+      if (ptrace (PTRACE_GETREGS, tid, NULL, &regs) == 0)
+        return TRACEE_STOPPED;
+      g_snprintf (path, sizeof path, "/proc/%d/task/%d", (int) self->pid, (int) tid);
+      return g_file_test (path, G_FILE_TEST_EXISTS) ? TRACEE_RUNNING : TRACEE_EXITED;
+    }
+  if (info.si_pid == 0)
+    return TRACEE_RUNNING;
+  if (info.si_code != CLD_TRAPPED && info.si_code != CLD_STOPPED)
+    return TRACEE_EXITED;
+  /* si_status: the signal, and a ptrace event above it. A signal that
+   * came first stops the thread too (not our interrupt): pass it on. */
+  if ((info.si_status >> 8) == 0 && (info.si_status & 0x7f) != SIGTRAP)
+    *signal = info.si_status & 0x7f;
+  return TRACEE_STOPPED;
+}
+
+/* Waits until @deadline for @tracee to stop or exit. */
+static TraceeState
+wait_tracee (SpyNativeUnwinder *self,
+             Tracee            *tracee,
+             gint64             deadline)
+{
+  for (guint spins = 0; ; spins++)
+    {
+      TraceeState state = poll_tracee (self, tracee->tid, &tracee->signal);
+
+      if (state != TRACEE_RUNNING || g_get_monotonic_time () > deadline)
+        return state;
+      if (spins < 64)
+        sched_yield ();
+      else
+        g_usleep (20);
+    }
+}
+
+/* Threads we could not let go at once (one that stopped only after we gave
+ * up on it): let go of, or forgotten once gone, at the next stop. */
+static void
+settle_lingering (SpyNativeUnwinder *self)
+{
+  for (guint i = self->lingering->len; i > 0; i--)
+    {
+      pid_t tid = g_array_index (self->lingering, pid_t, i - 1);
+      int signal = 0;
+
+      switch (poll_tracee (self, tid, &signal))
+        {
+        case TRACEE_STOPPED:
+          ptrace (PTRACE_DETACH, tid, NULL, GINT_TO_POINTER (signal));
+          G_GNUC_FALLTHROUGH;
+        case TRACEE_EXITED:
+          g_array_remove_index_fast (self->lingering, i - 1);
+          break;
+        case TRACEE_RUNNING:
+        default:
+          break;
+        }
+    }
+}
+
+static gboolean
+take_lingering (SpyNativeUnwinder *self,
+                pid_t              tid)
+{
+  for (guint i = 0; i < self->lingering->len; i++)
+    if (g_array_index (self->lingering, pid_t, i) == tid)
+      {
+        g_array_remove_index_fast (self->lingering, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+spy_native_unwinder_stop (SpyNativeUnwinder  *self,
+                          GError            **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task", (int) self->pid);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gint64 deadline;
+
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), FALSE);
+  g_return_val_if_fail (self->tracees->len == 0, FALSE);
+
+  settle_lingering (self);
+  if ((dir = g_dir_open (path, 0, NULL)) == NULL)
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_GONE,
+                   "Process %d has exited", (int) self->pid);
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      Tracee tracee = { (pid_t) g_ascii_strtoll (name, NULL, 10), 0, FALSE };
+
+      if (tracee.tid <= 0)
+        continue;
+      /* Still ours from before: interrupt it again. */
+      if (!take_lingering (self, tracee.tid) &&
+          ptrace (PTRACE_SEIZE, tracee.tid, NULL, NULL) != 0)
+        {
+          int errsv = errno;
+
+          if (errsv == ESRCH)
+            continue;  /* it has just exited */
+          spy_native_unwinder_resume (self);
+          return seize_failed (self, errsv, error);
+        }
+      g_array_append_val (self->tracees, tracee);
+      /* Fails only if it exits now; then waiting says so. */
+      ptrace (PTRACE_INTERRUPT, tracee.tid, NULL, NULL);
+    }
+  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
+  for (guint i = 0; i < self->tracees->len; i++)
+    {
+      Tracee *tracee = &g_array_index (self->tracees, Tracee, i);
+
+      tracee->stopped = wait_tracee (self, tracee, deadline) == TRACEE_STOPPED;
+    }
+  return TRUE;
+}
+
+void
+spy_native_unwinder_resume (SpyNativeUnwinder *self)
+{
+  g_return_if_fail (SPY_IS_NATIVE_UNWINDER (self));
+
+  for (guint i = 0; i < self->tracees->len; i++)
+    {
+      Tracee *tracee = &g_array_index (self->tracees, Tracee, i);
+      TraceeState state;
+
+      if (ptrace (PTRACE_DETACH, tracee->tid, NULL, GINT_TO_POINTER (tracee->signal)) == 0)
+        continue;
+      /* Not stopped when we looked: wait for the stop our interrupt asked
+       * for, then let it go; one that takes too long, later. */
+      state = wait_tracee (self, tracee, g_get_monotonic_time () + STOP_TIMEOUT_US);
+      if (state == TRACEE_STOPPED)
+        ptrace (PTRACE_DETACH, tracee->tid, NULL, GINT_TO_POINTER (tracee->signal));
+      else if (state == TRACEE_RUNNING)
+        g_array_append_val (self->lingering, tracee->tid);
+    }
+  g_array_set_size (self->tracees, 0);
+}
+
+static const Tracee *
+find_tracee (SpyNativeUnwinder *self,
+             gint64             tid)
+{
+  for (guint i = 0; i < self->tracees->len; i++)
+    if (g_array_index (self->tracees, Tracee, i).tid == tid)
+      return &g_array_index (self->tracees, Tracee, i);
+  return NULL;
+}
+
+static void
+walk (SpyNativeUnwinder *self,
+      GArray            *pcs)
+{
+  unw_cursor_t cursor;
+  int step = 0;
+
+  if (unw_init_remote (&cursor, self->space, self) != 0)
+    return;
+  do
+    {
+      unw_word_t ip;
+      unw_proc_info_t info;
+      SpyNativePc pc = { 0, 0 };
+
+      if (unw_get_reg (&cursor, UNW_REG_IP, &ip) != 0 || ip == 0)
+        break;
+      pc.pc = ip;
+      g_array_append_val (pcs, pc);
+      /* Code without unwind information: libunwind would guess its caller
+       * from the frame pointer, which Debian's code does not keep. Stop
+       * rather than guess. */
+      if (unw_get_proc_info (&cursor, &info) != 0 || info.start_ip > ip || ip > info.end_ip ||
+          info.format != UNW_INFO_FORMAT_TABLE)
+        {
+          step = -UNW_ENOINFO;
+          break;
+        }
+      g_array_index (pcs, SpyNativePc, pcs->len - 1).function = info.start_ip;
+    }
+  while (pcs->len < SPY_MAX_NATIVE_DEPTH && (step = unw_step (&cursor)) > 0);
+  /* 0: the outermost frame. Below: no unwind information further out. */
+  if (step < 0)
+    self->n_truncated++;
+}
+
+gboolean
+spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
+                            gint64              tid,
+                            GArray             *pcs,
+                            GError            **error)
+{
+  const Tracee *tracee;
+  const Mapping *mapping;
+
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), FALSE);
+
+  g_array_set_size (pcs, 0);
+  tracee = find_tracee (self, tid);
+  if (tracee == NULL || !tracee->stopped)
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, tracee == NULL ? SPY_NATIVE_ERROR_GONE : SPY_NATIVE_ERROR_NOT_STOPPED,
+                   tracee == NULL ? "Thread %" G_GINT64_FORMAT " has exited"
+                                  : "Thread %" G_GINT64_FORMAT " did not stop in time",
+                   tid);
+      return FALSE;
+    }
+  if (ptrace (PTRACE_GETREGS, (pid_t) tid, NULL, &self->regs) != 0)
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_GONE,
+                   "Thread %" G_GINT64_FORMAT " has exited", tid);
+      return FALSE;
+    }
+  /* Cached unwind rules are by address: a library unloaded voids them. */
+  if (spy_native_modules_get_generation (self->modules) != self->modules_generation)
+    {
+      self->modules_generation = spy_native_modules_get_generation (self->modules);
+      unw_flush_cache (self->space, 0, 0);
+    }
+  self->tid = (pid_t) tid;
+  /* The red zone below the stack pointer may hold a leaf's data. */
+  self->stack_lo = self->stack_hi = (self->regs.rsp - 128) & ~(guint64) 7;
+  mapping = find_mapping (self, self->regs.rsp);
+  self->stack_limit = mapping != NULL ? MIN (mapping->end, self->stack_lo + MAX_STACK) : self->stack_lo;
+  if (mapping != NULL && self->stack_lo < mapping->start)
+    self->stack_lo = self->stack_hi = mapping->start;
+  walk (self, pcs);
+  if (pcs->len == 0)
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_FAILED,
+                   "Thread %" G_GINT64_FORMAT ": no native frame could be read", tid);
+      return FALSE;
+    }
+  return TRUE;
+}
