@@ -44,6 +44,7 @@ struct _SpyProcessPicker {
   GtkWidget           *box;
   GtkSearchEntry      *search_entry;
   GtkCheckButton      *python_only_check;
+  GtkCheckButton      *native_check;
   GtkRevealer         *message_revealer;
   GtkLabel            *message_label;
   GtkStack            *stack;
@@ -68,6 +69,7 @@ struct _SpyProcessPicker {
 enum {
   PROP_0,
   PROP_PYTHON_ONLY,
+  PROP_NATIVE,
   N_PROPS
 };
 
@@ -366,6 +368,14 @@ on_python_only_toggled (SpyProcessPicker *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PYTHON_ONLY]);
 }
 
+static void
+on_native_toggled (SpyProcessPicker *self,
+                   GParamSpec       *pspec,
+                   GtkCheckButton   *check)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NATIVE]);
+}
+
 /* ---- refreshing ------------------------------------------------------- */
 
 /* What we show that cannot change in place: a change means a new row. */
@@ -605,6 +615,7 @@ launch_dialog_content (LaunchDialog *dialog)
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Command line to run under the profiler:"));
   GtkWidget *hint = gtk_label_new (_("Spyglass starts the program and records it from its first "
                                      "line. This needs no special rights."));
+  GtkWidget *native;
 
   g_object_set (box, "margin-start", 18, "margin-end", 18, "margin-top", 18,
                 "margin-bottom", 18, NULL);
@@ -618,8 +629,13 @@ launch_dialog_content (LaunchDialog *dialog)
   gtk_label_set_selectable (dialog->error_label, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (dialog->error_label), "error");
   gtk_widget_hide (GTK_WIDGET (dialog->error_label));
+  native = gtk_check_button_new_with_mnemonic (_("Also record _native frames (C, C++, Cython)"));
+  gtk_widget_set_name (native, "launch-native");
+  g_object_bind_property (dialog->picker, "native", native, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_box_append (GTK_BOX (box), label);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (dialog->entry));
+  gtk_box_append (GTK_BOX (box), native);
   gtk_box_append (GTK_BOX (box), hint);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (dialog->error_label));
   gtk_box_append (GTK_BOX (box), launch_dialog_buttons (dialog));
@@ -655,6 +671,14 @@ launch_command_action (GtkWidget  *widget,
 }
 
 /* ---- public API ------------------------------------------------------- */
+
+gboolean
+spy_process_picker_get_native (SpyProcessPicker *self)
+{
+  g_return_val_if_fail (SPY_IS_PROCESS_PICKER (self), FALSE);
+
+  return gtk_check_button_get_active (self->native_check);
+}
 
 GtkWidget *
 spy_process_picker_new (void)
@@ -839,6 +863,9 @@ spy_process_picker_get_property (GObject    *object,
     case PROP_PYTHON_ONLY:
       g_value_set_boolean (value, gtk_check_button_get_active (self->python_only_check));
       break;
+    case PROP_NATIVE:
+      g_value_set_boolean (value, gtk_check_button_get_active (self->native_check));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -857,6 +884,10 @@ spy_process_picker_set_property (GObject      *object,
     case PROP_PYTHON_ONLY:
       /* Notifies through on_python_only_toggled (). */
       gtk_check_button_set_active (self->python_only_check, g_value_get_boolean (value));
+      break;
+    case PROP_NATIVE:
+      /* Notifies through on_native_toggled (). */
+      gtk_check_button_set_active (self->native_check, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -888,6 +919,11 @@ spy_process_picker_class_init (SpyProcessPickerClass *klass)
   properties[PROP_PYTHON_ONLY] =
     g_param_spec_boolean ("python-only", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether recordings started here take native frames: bound to the
+   * setting by the window, and shown in the launch dialog too. */
+  properties[PROP_NATIVE] =
+    g_param_spec_boolean ("native", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[PROCESS_ACTIVATED] =
@@ -907,6 +943,7 @@ spy_process_picker_class_init (SpyProcessPickerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, box);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, python_only_check);
+  gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, native_check);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, message_revealer);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, message_label);
   gtk_widget_class_bind_template_child (widget_class, SpyProcessPicker, stack);
@@ -915,6 +952,7 @@ spy_process_picker_class_init (SpyProcessPickerClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
   gtk_widget_class_bind_template_callback (widget_class, on_python_only_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_native_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_message_dismissed);
 

@@ -19,6 +19,9 @@ gboolean   spy_process_picker_select_pid     (SpyProcessPicker *self,
 GPid       spy_process_picker_get_selected_pid (SpyProcessPicker *self);
 /* How many scans of /proc the list has taken in so far. */
 guint      spy_process_picker_get_n_scans    (SpyProcessPicker *self);
+/* Whether recordings started from here take native frames (its switch,
+ * also in the launch dialog; the "native" property). */
+gboolean   spy_process_picker_get_native     (SpyProcessPicker *self);
 /* Shows @message (e.g. why a process may not be read) in the picker. */
 void       spy_process_picker_show_message   (SpyProcessPicker *self,
                                               const char       *message);

@@ -548,6 +548,8 @@ new_sampler (SpyWindow *self,
       spy_sampler_set_rate (sampler, g_settings_get_uint (settings, "sample-rate"));
       spy_sampler_set_idle (sampler, g_settings_get_boolean (settings, "record-idle"));
     }
+  /* The picker's and the launch dialog's switch (bound to the setting). */
+  spy_sampler_set_native (sampler, spy_process_picker_get_native (self->picker));
   return sampler;
 }
 
@@ -968,6 +970,7 @@ bind_settings (SpyWindow *self)
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   g_settings_bind (settings, "python-only", self->picker, "python-only", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "record-native", self->picker, "native", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "flamegraph-inverted", spy_profile_view_get_flamegraph (self->profile_view),
                    "inverted", G_SETTINGS_BIND_DEFAULT);
 }

@@ -845,6 +845,68 @@ test_launch_and_dump_stacks (void)
   g_assert_true (spy_process_is_gone (pid));
 }
 
+static gboolean
+has_native_frame (SpyWindow  *window,
+                  const char *library)
+{
+  SpyProfile *profile = spy_profile_view_get_profile (spy_window_get_profile_view (window));
+
+  for (guint i = 0; profile != NULL && i < spy_profile_get_n_frames (profile); i++)
+    {
+      const SpyProfileFrame *frame = spy_profile_get_frame (profile, i);
+
+      if (frame->kind == SPY_FRAME_NATIVE &&
+          g_str_has_prefix (spy_profile_get_string (profile, frame->file), library))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The picker's Native frames switch, clicked, is the launch dialog's too,
+ * and a command launched then is recorded with its C frames (libz's). */
+static void
+test_launch_native (void)
+{
+  const char *argv[] = { PYTHON, "-c",
+                         "import zlib\ndata = bytes(range(256)) * 4096\n"
+                         "while True: zlib.compress(data, 9)", NULL };
+  SpyWindow *window;
+  GtkWidget *check, *dialog, *dialog_check;
+  GPid pid;
+
+  if (!can_run (TRUE))
+    return;
+  window = new_window ();
+  gui_test_focus_window (GTK_WINDOW (window));
+  check = gui_test_find (GTK_WIDGET (window), GTK_TYPE_CHECK_BUTTON, "label", "_Native frames");
+  g_assert_nonnull (check);
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  gui_test_click_center (check, 1);
+  GUI_TEST_WAIT_UNTIL (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)), 5.0);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+
+  g_assert_true (gtk_widget_activate_action (check, "picker.launch-command", NULL));
+  GUI_TEST_WAIT_UNTIL ((dialog = text_window_showing ("Launch Command")) != NULL, 5.0);
+  g_assert_nonnull (dialog);
+  dialog_check = gui_test_find (dialog, GTK_TYPE_CHECK_BUTTON, "label",
+                                "Also record _native frames (C, C++, Cython)");
+  g_assert_nonnull (dialog_check);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (dialog_check)));
+  gui_test_screenshot ("window-launch-native.png", 1280, 800);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (spy_window_launch (window, argv, NULL));
+  GUI_TEST_WAIT_UNTIL (has_native_frame (window, "libz.so"), 10.0);
+  g_assert_true (has_native_frame (window, "libz.so"));
+  pid = spy_sampler_get_pid (spy_profile_view_get_sampler (spy_window_get_profile_view (window)));
+  gui_test_wait_frames (GTK_WIDGET (window), 2);
+  gui_test_screenshot ("window-native-flamegraph.png", 1280, 800);
+  spy_window_stop (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  GUI_TEST_WAIT_UNTIL (spy_process_is_gone (pid), 5.0);
+  g_assert_true (spy_process_is_gone (pid));
+}
+
 /* Records briefly in a new window; stops; the window has unsaved samples. */
 static SpyWindow *
 new_unsaved_window (void)
@@ -1199,6 +1261,7 @@ main (int    argc,
   g_test_add_func ("/window/keyboard-only", test_keyboard_only);
   g_test_add_func ("/window/mouse-only", test_mouse_only);
   g_test_add_func ("/window/launch-and-dump-stacks", test_launch_and_dump_stacks);
+  g_test_add_func ("/window/native-switch-records-c-frames", test_launch_native);
   g_test_add_func ("/window/unsaved-close-asks", test_unsaved_close_asks);
   g_test_add_func ("/window/drop-file", test_drop_file);
   g_test_add_func ("/window/recovery-offer-open-and-discard", test_recovery_offer);
