@@ -189,6 +189,7 @@ settle_unnamed (GArray *natives)
 gboolean
 spy_native_merge (GArray *natives,
                   GArray *python,
+                  guint   idle_evals_known,
                   GArray *out)
 {
   guint next = 0;  /* the next Python frame to place */
@@ -204,8 +205,8 @@ spy_native_merge (GArray *natives,
   /* More eval frames than C calls of the loop in the Python stack: the
    * innermost are entering or leaving the loop, their frame not linked
    * yet or any more; they run no Python frame. (Fewer: the unwind stopped
-   * short of the outer ones.) */
-  idle_evals = evals > groups ? evals - groups : 0;
+   * short of the outer ones.) From 3.12 the walker tells how many. */
+  idle_evals = MAX (idle_evals_known, evals > groups ? evals - groups : 0);
 
   for (guint i = 0; i < natives->len; i++)
     {
@@ -303,7 +304,7 @@ spy_native_sample (SpyNativeUnwinder  *unwinder,
       spy_native_symbolize (spy_native_unwinder_get_modules (unwinder), major,
                             g_ptr_array_index (all_pcs, i), natives);
       stack->mixed = g_array_new (FALSE, FALSE, sizeof (SpyMixedFrame));
-      if (!spy_native_merge (natives, stack->frames, stack->mixed))
+      if (!spy_native_merge (natives, stack->frames, stack->idle_evals, stack->mixed))
         {
           g_autofree char *where = natives->len > 0
             ? spy_mixed_frame_native_name (&g_array_index (natives, SpyMixedFrame, natives->len - 1))

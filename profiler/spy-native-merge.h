@@ -44,12 +44,14 @@ void               spy_native_symbolize  (SpyNativeModules      *modules,
 /* Merges @python (SpyFrame, innermost first) and @natives (from
  * spy_native_symbolize) into @out (SpyMixedFrame, innermost first; cleared
  * first): each eval-loop frame replaced by the Python frames it runs
- * (SpyFrame.entry ends each group), the machinery hidden, and, outside the
+ * (SpyFrame.entry ends each group; the @idle_evals innermost eval frames,
+ * SpyThreadStack.idle_evals, run none), the machinery hidden, and, outside the
  * outermost Python frame, the interpreter's and the C library's start-up.
  * FALSE (and @out empty) when Python frames are left over: the unwind
  * stopped short of their eval frames. */
 gboolean           spy_native_merge      (GArray                *natives,
                                           GArray                *python,
+                                          guint                  idle_evals,
                                           GArray                *out);
 
 /* One sample with native frames: stops every thread, reads the Python

@@ -63,6 +63,9 @@ struct _SpyNativeModule {
   GStringChunk *names;
   gboolean      eval_found;
   guint64       eval_start;    /* target address; 0: none known */
+  gboolean      table_read;
+  const gint32 *table;         /* .eh_frame_hdr's search table, in image */
+  guint32       table_count;
 };
 
 struct _SpyNativeModules {
@@ -635,6 +638,75 @@ read_fde_range (SpyNativeModules *self,
     return FALSE;
   *size = range;
   return TRUE;
+}
+
+/* The .eh_frame_hdr search table of @module as it is in our mapping of
+ * the file: entries of two int32 (function start, FDE), relative to the
+ * header, sorted by start. NULL without one (or another encoding). */
+static const gint32 *
+search_table (SpyNativeModules *self,
+              SpyNativeModule  *module,
+              guint32          *count)
+{
+  guint8 header[4];
+  guint64 vaddr, offset = G_MAXUINT64;
+
+  if (module->eh_frame_hdr == 0 ||
+      !spy_native_modules_read (self, module->eh_frame_hdr, header, sizeof header) ||
+      header[0] != 1 || header[1] != 0x1b || header[2] != 0x03 || header[3] != 0x3b ||
+      !spy_native_modules_read (self, module->eh_frame_hdr + 8, count, 4) ||
+      (gsize) *count * 8 + 12 > module->eh_frame_hdr_size)
+    return NULL;
+  vaddr = module->eh_frame_hdr - module->bias;
+  for (guint i = 0; i < module->segments->len; i++)
+    {
+      const Segment *segment = &g_array_index (module->segments, Segment, i);
+
+      if (vaddr >= segment->vaddr && vaddr + module->eh_frame_hdr_size <= segment->vaddr + segment->filesz)
+        offset = segment->offset + (vaddr - segment->vaddr);
+    }
+  if (offset == G_MAXUINT64 || offset + module->eh_frame_hdr_size > module->image_size || (offset & 3) != 0)
+    return NULL;
+  return (const gint32 *) (module->image + offset + 12);
+}
+
+gboolean
+spy_native_modules_find_function (SpyNativeModules      *self,
+                                  const SpyNativeModule *const_module,
+                                  guint64                pc,
+                                  guint64               *start)
+{
+  SpyNativeModule *module = (SpyNativeModule *) const_module;
+  const gint32 *table;
+  guint32 count = 0, lo = 0, hi;
+  guint64 size;
+
+  if (module->segments == NULL)
+    return FALSE;
+  if (!module->table_read)
+    {
+      module->table_read = TRUE;
+      module->table = search_table (self, module, &module->table_count);
+    }
+  if ((table = module->table) == NULL)
+    return FALSE;
+  count = module->table_count;
+  /* The last entry that starts at or before pc. */
+  hi = count;
+  while (lo < hi)
+    {
+      guint32 mid = lo + (hi - lo) / 2;
+
+      if (module->eh_frame_hdr + (gint64) table[2 * mid] <= pc)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (lo == 0)
+    return FALSE;
+  *start = module->eh_frame_hdr + (gint64) table[2 * (lo - 1)];
+  return read_fde_range (self, module->eh_frame_hdr + (gint64) table[2 * (lo - 1) + 1], *start, &size) &&
+         pc < *start + size;
 }
 
 /* The largest function the unwind table lists: in CPython, the eval loop. */

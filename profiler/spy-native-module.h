@@ -43,6 +43,12 @@ void                   spy_native_modules_symbolize    (SpyNativeModules        
  * its unwind table. 0 when the symbols name it, or for other modules. */
 guint64                spy_native_modules_get_eval_start (SpyNativeModules      *self,
                                                           const SpyNativeModule *module);
+/* Where the function holding @pc starts, from @module's unwind table;
+ * FALSE when no entry covers @pc (code without unwind information). */
+gboolean               spy_native_modules_find_function (SpyNativeModules      *self,
+                                                         const SpyNativeModule *module,
+                                                         guint64                pc,
+                                                         guint64               *start);
 /* Copies target bytes from any module's read-only file contents (code,
  * unwind tables); FALSE when [@addr, @addr + @len) is not such a place. */
 gboolean               spy_native_modules_read         (SpyNativeModules        *self,

@@ -33,7 +33,9 @@ extern int _Ux86_64_dwarf_search_unwind_table (unw_addr_space_t  as,
                                                int               need_unwind_info,
                                                void             *arg);
 
-/* The stack is copied in blocks of this size, as the unwind reaches them. */
+/* The stack is copied in blocks, as the unwind reaches them: a first
+ * small one (most stacks are shallow), then larger ones. */
+#define STACK_FIRST_BLOCK (8 * 1024)
 #define STACK_BLOCK (64 * 1024)
 /* ...up to this far from the stack pointer. */
 #define MAX_STACK (8 * 1024 * 1024)
@@ -103,7 +105,7 @@ extend_stack (SpyNativeUnwinder *self)
 
   if (self->stack_hi >= self->stack_limit)
     return FALSE;
-  want = MIN (STACK_BLOCK, self->stack_limit - self->stack_hi);
+  want = MIN (have == 0 ? STACK_FIRST_BLOCK : STACK_BLOCK, self->stack_limit - self->stack_hi);
   /* Kept from sample to sample: no new pages to fault in. */
   if (have + want > self->stack_capacity)
     {
@@ -634,6 +636,8 @@ spy_native_unwinder_resume (SpyNativeUnwinder *self)
 
       if (ptrace (PTRACE_DETACH, tracee->tid, NULL, GINT_TO_POINTER (tracee->signal)) == 0)
         continue;
+      g_debug ("PTRACE_DETACH of %d (%s): %s", (int) tracee->tid,
+               tracee->stopped ? "stopped" : "not stopped", g_strerror (errno));
       /* Not stopped when we looked: wait for the stop our interrupt asked
        * for, then let it go; one that takes too long, later. */
       state = wait_tracee (self, tracee, g_get_monotonic_time () + STOP_TIMEOUT_US);
@@ -667,23 +671,27 @@ walk (SpyNativeUnwinder *self,
   do
     {
       unw_word_t ip;
-      unw_proc_info_t info;
+      const SpyNativeModule *module;
       SpyNativePc pc = { 0, 0 };
 
       if (unw_get_reg (&cursor, UNW_REG_IP, &ip) != 0 || ip == 0)
         break;
       pc.pc = ip;
-      g_array_append_val (pcs, pc);
       /* Code without unwind information: libunwind would guess its caller
        * from the frame pointer, which Debian's code does not keep. Stop
-       * rather than guess. */
-      if (unw_get_proc_info (&cursor, &info) != 0 || info.start_ip > ip || ip > info.end_ip ||
-          info.format != UNW_INFO_FORMAT_TABLE)
+       * rather than guess. (A return address may be just past its call's
+       * function: look up the call.) */
+      module = spy_native_modules_lookup (self->modules, ip);
+      if (module == NULL ||
+          !spy_native_modules_find_function (self->modules, module, pcs->len == 0 ? ip : ip - 1,
+                                             &pc.function))
         {
+          pc.function = 0;
+          g_array_append_val (pcs, pc);
           step = -UNW_ENOINFO;
           break;
         }
-      g_array_index (pcs, SpyNativePc, pcs->len - 1).function = info.start_ip;
+      g_array_append_val (pcs, pc);
     }
   while (pcs->len < SPY_MAX_NATIVE_DEPTH && (step = unw_step (&cursor)) > 0);
   /* 0: the outermost frame. Below: no unwind information further out. */

@@ -32,6 +32,7 @@ struct _SpyStackWalker {
   SpyMemory             *memory;
   SpyPythonLayout        layout;
   SpyPyReader            reader;
+  guint                  leading_shims;  /* of the thread being walked */
   guint64                runtime;
   guint64                code_type;
   GHashTable            *codes;      /* address → SpyCode */
@@ -529,7 +530,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
   const SpyPythonLayout *layout = &self->layout;
   ChainGuard guard = { 0 };
   gboolean ok = TRUE;
-  guint first = frames->len;
+  guint first = frames->len, leading_shims = 0;
 
   while (frame != 0 && frame != base && ok)
     {
@@ -550,9 +551,12 @@ walk_interpreter_frames (SpyStackWalker  *self,
           buf[layout->iframe_owner] >= layout->iframe_owner_not_python)
         {
           /* An entry frame or shim: no Python code runs in it. The one
-           * before it was the first of its C call of the eval loop. */
+           * before it was the first of its C call of the eval loop; before
+           * any, its C call is entering or leaving the loop. */
           if (frames->len > first)
             g_array_index (frames, SpyFrame, frames->len - 1).entry = TRUE;
+          else
+            leading_shims++;
           continue;
         }
 
@@ -584,6 +588,8 @@ walk_interpreter_frames (SpyStackWalker  *self,
   /* The thread's outermost frame was entered from C. */
   if (ok && frames->len > first)
     g_array_index (frames, SpyFrame, frames->len - 1).entry = TRUE;
+  if (first == 0)
+    self->leading_shims = leading_shims;
   if (ok && base != 0 && frame != base)
     {
       g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
@@ -878,8 +884,10 @@ sample_interpreter (SpyStackWalker  *self,
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, stacks->len - tstate_bufs->len + i);
 
+      self->leading_shims = 0;
       ok = walk_thread (self, stack->tstate, g_ptr_array_index (tstate_bufs, i), &prefetch[i],
                         stack->frames, error);
+      stack->idle_evals = self->leading_shims;
     }
   for (guint i = 0; i < tstate_bufs->len; i++)
     g_free (prefetch[i].chunk);

@@ -54,6 +54,9 @@ typedef struct {
   gboolean  gil;         /* holds the GIL */
   guint64   tstate;      /* address of its PyThreadState */
   GArray   *frames;      /* SpyFrame, innermost first */
+  /* 3.12+: entry frames before the innermost Python frame: C calls of the
+   * eval loop entering or leaving it, which run no Python frame. */
+  guint     idle_evals;
   /* --native (spy_native_sample): SpyMixedFrame, innermost first; NULL
    * without it, or with the reason in native_error. */
   GArray   *mixed;

@@ -72,16 +72,17 @@ describe (GArray *merged)
 
 /* @want NULL: the merge must refuse. */
 static void
-check (const Native       *natives,
-       guint               n,
-       const char * const *python_names,
-       const char         *want)
+check_idle (const Native       *natives,
+            guint               n,
+            const char * const *python_names,
+            guint               idle_evals,
+            const char         *want)
 {
   g_autoptr(GArray) natives_array = native_stack (natives, n);
   g_autoptr(GArray) python = python_stack (python_names);
   g_autoptr(GArray) merged = g_array_new (FALSE, TRUE, sizeof (SpyMixedFrame));
   g_autofree char *got = NULL;
-  gboolean merged_ok = spy_native_merge (natives_array, python, merged);
+  gboolean merged_ok = spy_native_merge (natives_array, python, idle_evals, merged);
 
   g_assert_cmpint (merged_ok, ==, want != NULL);
   if (want == NULL)
@@ -95,6 +96,15 @@ check (const Native       *natives,
 
 /* Each eval frame takes its C call's Python frames, to the entry one;
  * machinery goes, C code stays in place, start-up goes outside. */
+static void
+check (const Native       *natives,
+       guint               n,
+       const char * const *python_names,
+       const char         *want)
+{
+  check_idle (natives, n, python_names, 0, want);
+}
+
 static void
 test_groups (void)
 {
@@ -143,6 +153,22 @@ test_idle_eval (void)
   const char *python[] = { "a", "b*", NULL };
 
   check (natives, G_N_ELEMENTS (natives), python, "_PyFrame_ClearExceptCode spy_c_inner py:a py:b");
+}
+
+/* 3.12+: the walker saw an entry frame before the innermost Python frame
+ * (a C call leaving the loop): that eval frame runs none, even where the
+ * counts agree (the unwind stopped in code without unwind tables). */
+static void
+test_idle_eval_known (void)
+{
+  const Native natives[] = {
+    { SPY_NATIVE_FRAME_CODE, "_PyThreadState_PopFrame" },
+    { SPY_NATIVE_FRAME_EVAL, "_PyEval_EvalFrameDefault" },
+    { SPY_NATIVE_FRAME_CODE, "spy_c_inner" },
+  };
+  const char *python[] = { "a", "b*", NULL };
+
+  check_idle (natives, G_N_ELEMENTS (natives), python, 1, NULL);
 }
 
 /* An unwind that stopped short of some Python frames' eval frames: which
@@ -213,6 +239,7 @@ main (int    argc,
   g_test_add_func ("/native/merge/eval-groups", test_groups);
   g_test_add_func ("/native/merge/one-eval-per-frame", test_one_eval_per_frame);
   g_test_add_func ("/native/merge/idle-eval", test_idle_eval);
+  g_test_add_func ("/native/merge/idle-eval-known", test_idle_eval_known);
   g_test_add_func ("/native/merge/unwind-stopped", test_unwind_stopped);
   g_test_add_func ("/native/merge/unnamed-machinery", test_unnamed);
   g_test_add_func ("/native/merge/no-python", test_no_python);
