@@ -263,7 +263,7 @@ void
 spy_profile_view_set_aggregation (SpyProfileView *self,
                                   SpyAggregation  aggregation)
 {
-  gtk_drop_down_set_selected (self->aggregation_dropdown, aggregation == SPY_AGGREGATE_FUNCTION ? 1 : 0);
+  gtk_drop_down_set_selected (self->aggregation_dropdown, (guint) aggregation);
 }
 
 static void
@@ -304,8 +304,10 @@ on_aggregation_selected (GtkDropDown    *dropdown,
                          GParamSpec     *pspec,
                          SpyProfileView *self)
 {
-  SpyAggregation aggregation = gtk_drop_down_get_selected (dropdown) == 1 ? SPY_AGGREGATE_FUNCTION
-                                                                           : SPY_AGGREGATE_LINE;
+  guint selected = gtk_drop_down_get_selected (dropdown);
+  /* The items are in SpyAggregation's order: line, function, library. */
+  SpyAggregation aggregation = selected <= SPY_AGGREGATE_LIBRARY ? (SpyAggregation) selected
+                                                                 : SPY_AGGREGATE_LINE;
 
   if (aggregation == self->filter.aggregation)
     return;

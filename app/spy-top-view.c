@@ -58,6 +58,9 @@ location_text (SpyTopRow *row)
 {
   g_autofree char *file = spy_target_shorten_filename (NULL, spy_top_row_get_file (row));
 
+  /* The marker of a native frame: its library, said to be native. */
+  if (spy_top_row_get_kind (row) == SPY_FRAME_NATIVE)
+    return g_strdup_printf (_("%s (native)"), *file != '\0' ? file : _("no library"));
   if (spy_top_row_get_line (row) > 0)
     return g_strdup_printf ("%s:%d", file, spy_top_row_get_line (row));
   return g_steal_pointer (&file);

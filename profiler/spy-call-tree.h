@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 typedef enum {
   SPY_AGGREGATE_LINE,      /* a frame is (function, file, line) */
   SPY_AGGREGATE_FUNCTION,  /* a frame is (function, file): lines merged */
+  SPY_AGGREGATE_LIBRARY,   /* top rows: one per library (native frames) or
+                            * file (Python); call trees: as FUNCTION */
 } SpyAggregation;
 
 /* Which samples count. */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "spy-profile-private.h"
+#include "spy-target.h"
 #include "spy-top-row.h"
 
 struct _SpyTopRow {
@@ -13,6 +14,7 @@ struct _SpyTopRow {
   char    *file;
   gint     line;
   guint32  frame;
+  SpyFrameKind kind;
   guint64  own;
   guint64  total;
   guint64  n_counted;
@@ -121,6 +123,7 @@ const char *spy_top_row_get_function (SpyTopRow *self) { return self->function; 
 const char *spy_top_row_get_file (SpyTopRow *self) { return self->file; }
 gint spy_top_row_get_line (SpyTopRow *self) { return self->line; }
 guint32 spy_top_row_get_frame (SpyTopRow *self) { return self->frame; }
+SpyFrameKind spy_top_row_get_kind (SpyTopRow *self) { return self->kind; }
 guint64 spy_top_row_get_own (SpyTopRow *self) { return self->own; }
 guint64 spy_top_row_get_total (SpyTopRow *self) { return self->total; }
 
@@ -165,7 +168,8 @@ compare_rows (gconstpointer a,
   return (ra->line > rb->line) - (ra->line < rb->line);
 }
 
-/* Rows are keyed by frame (line aggregation) or (function, file). */
+/* Rows are keyed by frame (line aggregation), (function, file), or file
+ * (the library of a native frame). */
 static guint64
 row_key (const SpyProfileFrame *frame,
          SpyAggregation         aggregation,
@@ -173,7 +177,29 @@ row_key (const SpyProfileFrame *frame,
 {
   if (aggregation == SPY_AGGREGATE_LINE)
     return frame_id;
+  if (aggregation == SPY_AGGREGATE_LIBRARY)
+    return (guint64) 1 << 62 | (guint64) (frame->kind == SPY_FRAME_NATIVE) << 32 | frame->file;
   return (guint64) 1 << 63 | (guint64) frame->function << 32 | frame->file;
+}
+
+/* What a new row for @frame is called. */
+static void
+fill_row (SpyTopRow              *row,
+          SpyProfile             *profile,
+          const SpyProfileFrame  *frame,
+          guint32                 frame_id,
+          SpyAggregation          aggregation)
+{
+  const char *file = spy_profile_get_string (profile, frame->file);
+
+  row->file = g_strdup (file);
+  /* By library: the library (or file) stands for all its functions. */
+  row->function = aggregation == SPY_AGGREGATE_LIBRARY && frame->kind != SPY_FRAME_IDLE && *file != '\0'
+                  ? (frame->kind == SPY_FRAME_NATIVE ? g_strdup (file) : spy_target_shorten_filename (NULL, file))
+                  : g_strdup (spy_profile_get_string (profile, frame->function));
+  row->line = aggregation == SPY_AGGREGATE_LINE ? frame->line : 0;
+  row->frame = frame_id;
+  row->kind = frame->kind;
 }
 
 GListModel *
@@ -210,10 +236,7 @@ spy_top_rows_new (SpyProfile             *profile,
           if (row == NULL)
             {
               row = g_object_new (SPY_TYPE_TOP_ROW, NULL);
-              row->function = g_strdup (spy_profile_get_string (profile, frame->function));
-              row->file = g_strdup (spy_profile_get_string (profile, frame->file));
-              row->line = filter->aggregation == SPY_AGGREGATE_LINE ? frame->line : 0;
-              row->frame = st->frame;
+              fill_row (row, profile, frame, st->frame, filter->aggregation);
               g_hash_table_insert (rows, g_memdup2 (&key, sizeof key), row);
             }
           if (leaf)

@@ -14,6 +14,8 @@ const char *spy_top_row_get_file          (SpyTopRow *self);
 /* 0 under function aggregation. */
 gint        spy_top_row_get_line          (SpyTopRow *self);
 guint32     spy_top_row_get_frame         (SpyTopRow *self);
+/* Python, native (a library's) or idle. */
+SpyFrameKind spy_top_row_get_kind         (SpyTopRow *self);
 guint64     spy_top_row_get_own           (SpyTopRow *self);
 guint64     spy_top_row_get_total         (SpyTopRow *self);
 /* Fractions of all counted samples, 0…1. */

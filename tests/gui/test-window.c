@@ -901,6 +901,18 @@ test_launch_native (void)
   pid = spy_sampler_get_pid (spy_profile_view_get_sampler (spy_window_get_profile_view (window)));
   gui_test_wait_frames (GTK_WIDGET (window), 2);
   gui_test_screenshot ("window-native-flamegraph.png", 1280, 800);
+
+  /* By library: libz's functions add up in one row, marked native. */
+  spy_profile_view_set_aggregation (spy_window_get_profile_view (window), SPY_AGGREGATE_LIBRARY);
+  GUI_TEST_WAIT_UNTIL (g_str_has_prefix (first_function (window) ? first_function (window) : "", "libz.so"), 10.0);
+  g_assert_true (g_str_has_prefix (first_function (window), "libz.so"));
+  {
+    g_autofree char *marked = g_strdup_printf ("%s (native)", first_function (window));
+
+    g_assert_nonnull (gui_test_find (GTK_WIDGET (window), GTK_TYPE_LABEL, "label", marked));
+  }
+  gui_test_wait_frames (GTK_WIDGET (window), 2);
+  gui_test_screenshot ("window-native-by-library.png", 1280, 800);
   spy_window_stop (window);
   gtk_window_destroy (GTK_WINDOW (window));
   GUI_TEST_WAIT_UNTIL (spy_process_is_gone (pid), 5.0);

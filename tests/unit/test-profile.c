@@ -221,6 +221,59 @@ test_top_rows_recursion (void)
   g_assert_cmpfloat_with_epsilon (spy_top_row_get_total_fraction (row), 1.0, 1e-9);
 }
 
+static SpyTopRow *
+row_named (GListModel *rows,
+           const char *function)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      SpyTopRow *row = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (spy_top_row_get_function (row), function) == 0)
+        return row;
+      g_object_unref (row);
+    }
+  return NULL;
+}
+
+/* By library: a row per library for native frames (its functions added
+ * up, recursion through it counted once), per file for Python frames;
+ * rows keep their kind, for the table's marker. */
+static void
+test_top_rows_library (void)
+{
+  g_autoptr(SpyProfile) profile = spy_profile_new ();
+  guint32 main_f = spy_profile_intern_frame (profile, "main", "/srv/app.py", 3, SPY_FRAME_PYTHON);
+  guint32 squeeze = spy_profile_intern_frame (profile, "squeeze", "/srv/app.py", 9, SPY_FRAME_PYTHON);
+  guint32 deflate = spy_profile_intern_frame (profile, "deflate", "libz.so.1", 0, SPY_FRAME_NATIVE);
+  guint32 slow = spy_profile_intern_frame (profile, "libz.so.1+0x5d80", "libz.so.1", 0, SPY_FRAME_NATIVE);
+  guint32 memcpy_f = spy_profile_intern_frame (profile, "memcpy", "libc.so.6", 0, SPY_FRAME_NATIVE);
+  guint32 thread = spy_profile_add_thread (profile, 1, 1, 1, "t");
+  guint32 a[] = { main_f, squeeze, deflate, slow }, b[] = { main_f, squeeze, deflate, slow, memcpy_f };
+  SpyProfileFilter filter = SPY_PROFILE_FILTER_INIT;
+  g_autoptr(GListModel) rows = NULL;
+  g_autoptr(SpyTopRow) libz = NULL, libc = NULL, app = NULL;
+
+  spy_profile_add_samples (profile, 0, thread, spy_profile_intern_frames (profile, a, 4), 0, 6);
+  spy_profile_add_samples (profile, 10, thread, spy_profile_intern_frames (profile, b, 5), 0, 4);
+  filter.aggregation = SPY_AGGREGATE_LIBRARY;
+  rows = spy_top_rows_new (profile, &filter, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  libz = row_named (rows, "libz.so.1");
+  libc = row_named (rows, "libc.so.6");
+  app = row_named (rows, "/srv/app.py");
+  g_assert_nonnull (libz);
+  g_assert_nonnull (libc);
+  g_assert_nonnull (app);
+  g_assert_cmpuint (spy_top_row_get_own (libz), ==, 6);
+  g_assert_cmpuint (spy_top_row_get_total (libz), ==, 10);
+  g_assert_cmpuint (spy_top_row_get_own (libc), ==, 4);
+  g_assert_cmpuint (spy_top_row_get_total (app), ==, 10);
+  g_assert_cmpuint (spy_top_row_get_own (app), ==, 0);
+  g_assert_cmpint (spy_top_row_get_kind (libz), ==, SPY_FRAME_NATIVE);
+  g_assert_cmpint (spy_top_row_get_kind (app), ==, SPY_FRAME_PYTHON);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -232,5 +285,6 @@ main (int    argc,
   g_test_add_func ("/profile/call-tree/idle-thread-gil-and-time-filters", test_call_tree_filters);
   g_test_add_func ("/profile/top/line-and-function-aggregation", test_top_rows);
   g_test_add_func ("/profile/top/recursion-counted-once", test_top_rows_recursion);
+  g_test_add_func ("/profile/top/by-library-native-marked", test_top_rows_library);
   return g_test_run ();
 }
