@@ -18,6 +18,8 @@ Cases:
           across it), the target killed mid-recording, Spyglass killed
           mid-sample: no crash, errors counted, and no thread of the target
           left stopped.
+  errors  a process another tracer holds: a message naming that tracer;
+          a pid that is not there: exit code 3.
 """
 
 import argparse
@@ -424,17 +426,65 @@ def case_robust(args, tmp):
         process.wait()
 
 
+def case_errors(args, tmp):
+    """A process that another tracer holds, and a pid that is not there:
+    a message that says so, the exit code the README gives, and the
+    target left as it was."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PTRACE_SEIZE = 0x4206
+    process = subprocess.Popen([args.python, "-c", "import time\nwhile True: time.sleep(0.01)"])
+    try:
+        deadline = time.monotonic() + 10
+        result = None
+        while time.monotonic() < deadline:
+            result = subprocess.run([args.spyglass, "dump", "-p", str(process.pid)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            if result.returncode == 0:
+                break
+            time.sleep(0.05)
+        if result is None or result.returncode != 0:
+            raise Failure("the target never became readable")
+        # This test process traces it now (seized: not stopped).
+        if libc.ptrace(PTRACE_SEIZE, process.pid, None, None) != 0:
+            raise Failure("PTRACE_SEIZE failed: %s" % os.strerror(ctypes.get_errno()))
+        result = subprocess.run([args.spyglass, "dump", "--native", "-p", str(process.pid)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        message = result.stderr.decode()
+        want = "process %d traces it already" % os.getpid()
+        if result.returncode != 1 or want not in message:
+            raise Failure("dump --native of a traced process: %d, %r (wanted %r)"
+                          % (result.returncode, message, want))
+        log("traced by another: %s" % message.strip())
+        result = subprocess.run([args.spyglass, "record", "--native", "-d", "1", "-o",
+                                 os.path.join(tmp, "x.txt"), "-p", str(process.pid)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if result.returncode == 0 or want not in result.stderr.decode():
+            raise Failure("record --native of a traced process: %d, %r"
+                          % (result.returncode, result.stderr.decode()))
+        if stopped_threads(process.pid):
+            raise Failure("the traced target was left stopped: %s" % stopped_threads(process.pid))
+    finally:
+        process.kill()
+        process.wait()
+    result = subprocess.run([args.spyglass, "dump", "--native", "-p", "999999999"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    if result.returncode != 3:
+        raise Failure("dump --native of no process: %d, %r" % (result.returncode, result.stderr))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spyglass", required=True)
     parser.add_argument("--python", required=True)
     parser.add_argument("--version", required=True)
-    parser.add_argument("--case", required=True, choices=["dump", "record", "robust"])
+    parser.add_argument("--case", required=True, choices=["dump", "record", "robust", "errors"])
     args = parser.parse_args()
     require_python(args.python, args.version)
     tmp = tempfile.mkdtemp(prefix="spy-native-")
     try:
-        {"dump": case_dump, "record": case_record, "robust": case_robust}[args.case](args, tmp)
+        {"dump": case_dump, "record": case_record, "robust": case_robust,
+         "errors": case_errors}[args.case](args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
