@@ -111,7 +111,7 @@ spy_native_symbolize (SpyNativeModules *modules,
   for (guint i = 0; i < pcs->len; i++)
     {
       const SpyNativePc *pc = &g_array_index (pcs, SpyNativePc, i);
-      SpyMixedFrame frame = { NULL, { NULL, NULL, 0 }, pc->pc, 0 };
+      SpyMixedFrame frame = { NULL, { NULL, NULL, 0 }, pc->pc, 0, pc->function == 0 };
 
       /* A return address may be just past its call's function (a call
        * that does not return ends it): name the call. */
@@ -132,7 +132,7 @@ static void
 push_python (GArray         *out,
              const SpyFrame *frame)
 {
-  SpyMixedFrame mixed = { frame, { NULL, NULL, 0 }, 0, SPY_NATIVE_FRAME_CODE };
+  SpyMixedFrame mixed = { frame, { NULL, NULL, 0 }, 0, SPY_NATIVE_FRAME_CODE, FALSE };
 
   g_array_append_val (out, mixed);
 }
@@ -198,6 +198,16 @@ spy_native_merge (GArray *natives,
 
   g_array_set_size (out, 0);
   settle_unnamed (natives);
+  /* Stopped in code that Python frames called (not in how the thread
+   * started): the eval frames further out, and so which eval frame runs
+   * which Python frame, are not known. */
+  if (natives->len > 0 && python->len > 0)
+    {
+      const SpyMixedFrame *last = &g_array_index (natives, SpyMixedFrame, natives->len - 1);
+
+      if (last->cut && !is_outer_noise (last))
+        return FALSE;
+    }
   for (guint i = 0; i < natives->len; i++)
     evals += g_array_index (natives, SpyMixedFrame, i).role == SPY_NATIVE_FRAME_EVAL;
   for (guint i = 0; i < python->len; i++)
@@ -312,8 +322,8 @@ spy_native_sample (SpyNativeUnwinder  *unwinder,
 
           g_clear_pointer (&stack->mixed, g_array_unref);
           stack->native_error = g_strdup_printf ("the unwind stopped in %s, which has no unwind "
-                                                 "information, short of the Python frames further out",
-                                                 where);
+                                                 "information: which Python frame runs where is "
+                                                 "not known", where);
         }
     }
   return g_steal_pointer (&stacks);

@@ -26,6 +26,8 @@ typedef struct {
   SpyNativeSymbol     native;
   guint64             pc;
   SpyNativeFrameRole  role;
+  gboolean            cut;      /* the unwind stopped here: its code has no
+                                 * unwind information */
 } SpyMixedFrame;
 
 /* @python_major: 2 names the eval loop PyEval_EvalFrameEx. @eval_start:
@@ -47,8 +49,9 @@ void               spy_native_symbolize  (SpyNativeModules      *modules,
  * (SpyFrame.entry ends each group; the @idle_evals innermost eval frames,
  * SpyThreadStack.idle_evals, run none), the machinery hidden, and, outside the
  * outermost Python frame, the interpreter's and the C library's start-up.
- * FALSE (and @out empty) when Python frames are left over: the unwind
- * stopped short of their eval frames. */
+ * FALSE (and @out empty) when the unwind stopped short of eval frames:
+ * Python frames are left over, or it stopped in code that Python called
+ * (whose callers, and so the pairing, are not known). */
 gboolean           spy_native_merge      (GArray                *natives,
                                           GArray                *python,
                                           guint                  idle_evals,

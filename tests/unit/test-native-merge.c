@@ -171,6 +171,31 @@ test_idle_eval_known (void)
   check_idle (natives, G_N_ELEMENTS (natives), python, 1, NULL);
 }
 
+/* An unwind cut in code that Python called (no unwind tables there): the
+ * eval frame found may be one entering the loop, and the one that runs
+ * the Python frames is further out, so no stack; cut in start-up code
+ * outside every eval frame, the stack stands. */
+static void
+test_cut_in_code (void)
+{
+  Native natives[] = {
+    { SPY_NATIVE_FRAME_EVAL, "_PyEval_EvalFrameDefault" },
+    { SPY_NATIVE_FRAME_CODE, "spy_c_inner" },
+  };
+  const char *python[] = { "a", "b*", NULL };
+  g_autoptr(GArray) natives_array = native_stack (natives, G_N_ELEMENTS (natives));
+  g_autoptr(GArray) python_array = python_stack (python);
+  g_autoptr(GArray) merged = g_array_new (FALSE, TRUE, sizeof (SpyMixedFrame));
+
+  g_array_index (natives_array, SpyMixedFrame, 1).cut = TRUE;
+  g_assert_false (spy_native_merge (natives_array, python_array, 0, merged));
+  g_assert_cmpuint (merged->len, ==, 0);
+
+  g_array_index (natives_array, SpyMixedFrame, 1).role = SPY_NATIVE_FRAME_STARTUP;
+  g_assert_true (spy_native_merge (natives_array, python_array, 0, merged));
+  g_assert_cmpuint (merged->len, ==, 2);
+}
+
 /* An unwind that stopped short of some Python frames' eval frames: which
  * eval frame ran which is a guess (the one found may be entering the loop
  * for a frame not linked yet), so there is no merged stack. */
@@ -241,6 +266,7 @@ main (int    argc,
   g_test_add_func ("/native/merge/idle-eval", test_idle_eval);
   g_test_add_func ("/native/merge/idle-eval-known", test_idle_eval_known);
   g_test_add_func ("/native/merge/unwind-stopped", test_unwind_stopped);
+  g_test_add_func ("/native/merge/cut-in-code", test_cut_in_code);
   g_test_add_func ("/native/merge/unnamed-machinery", test_unnamed);
   g_test_add_func ("/native/merge/no-python", test_no_python);
   g_test_add_func ("/native/demangle", test_demangle);
