@@ -186,6 +186,40 @@ settle_unnamed (GArray *natives)
     }
 }
 
+/* More eval frames than C calls of the loop in the Python stack: the
+ * innermost are entering or leaving the loop, their frame not linked yet
+ * or any more; they run no Python frame. (Fewer: the unwind stopped short
+ * of the outer ones.) From 3.12 the walker tells how many: @known. */
+static guint
+count_idle_evals (GArray *natives,
+                  GArray *python,
+                  guint   known)
+{
+  guint evals = 0, groups = 0;
+
+  for (guint i = 0; i < natives->len; i++)
+    evals += g_array_index (natives, SpyMixedFrame, i).role == SPY_NATIVE_FRAME_EVAL;
+  for (guint i = 0; i < python->len; i++)
+    groups += g_array_index (python, SpyFrame, i).entry || i + 1 == python->len;
+  return MAX (known, evals > groups ? evals - groups : 0);
+}
+
+/* Outside the outermost Python frame, the start-up goes. */
+static void
+drop_outer_noise (GArray *out)
+{
+  gint outermost = -1;
+
+  for (guint i = 0; i < out->len; i++)
+    if (g_array_index (out, SpyMixedFrame, i).python != NULL)
+      outermost = (gint) i;
+  if (outermost < 0)
+    return;
+  for (guint i = out->len; i > (guint) outermost + 1; i--)
+    if (is_outer_noise (&g_array_index (out, SpyMixedFrame, i - 1)))
+      g_array_remove_index (out, i - 1);
+}
+
 gboolean
 spy_native_merge (GArray *natives,
                   GArray *python,
@@ -193,8 +227,7 @@ spy_native_merge (GArray *natives,
                   GArray *out)
 {
   guint next = 0;  /* the next Python frame to place */
-  guint evals = 0, groups = 0, idle_evals;
-  gint outermost = -1;
+  guint idle_evals;
 
   g_array_set_size (out, 0);
   settle_unnamed (natives);
@@ -208,16 +241,7 @@ spy_native_merge (GArray *natives,
       if (last->cut && !is_outer_noise (last))
         return FALSE;
     }
-  for (guint i = 0; i < natives->len; i++)
-    evals += g_array_index (natives, SpyMixedFrame, i).role == SPY_NATIVE_FRAME_EVAL;
-  for (guint i = 0; i < python->len; i++)
-    groups += g_array_index (python, SpyFrame, i).entry || i + 1 == python->len;
-  /* More eval frames than C calls of the loop in the Python stack: the
-   * innermost are entering or leaving the loop, their frame not linked
-   * yet or any more; they run no Python frame. (Fewer: the unwind stopped
-   * short of the outer ones.) From 3.12 the walker tells how many. */
-  idle_evals = MAX (idle_evals_known, evals > groups ? evals - groups : 0);
-
+  idle_evals = count_idle_evals (natives, python, idle_evals_known);
   for (guint i = 0; i < natives->len; i++)
     {
       const SpyMixedFrame *native = &g_array_index (natives, SpyMixedFrame, i);
@@ -259,15 +283,7 @@ spy_native_merge (GArray *natives,
       g_array_set_size (out, 0);
       return FALSE;
     }
-
-  for (guint i = 0; i < out->len; i++)
-    if (g_array_index (out, SpyMixedFrame, i).python != NULL)
-      outermost = (gint) i;
-  if (outermost < 0)
-    return TRUE;
-  for (guint i = out->len; i > (guint) outermost + 1; i--)
-    if (is_outer_noise (&g_array_index (out, SpyMixedFrame, i - 1)))
-      g_array_remove_index (out, i - 1);
+  drop_outer_noise (out);
   return TRUE;
 }
 

@@ -152,17 +152,21 @@ def compare_thread(name, truth, got, natives, after, module):
                       % (name, want, have, [shown(f) for f in frames]))
 
 
+def dump_threads(args, pid):
+    """`dump --native --json` of @pid: its threads by name."""
+    result = subprocess.run([args.spyglass, "dump", "--native", "--json", "-p", str(pid)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    if result.returncode != 0:
+        raise Failure("dump --native failed (%d): %s" % (result.returncode, result.stderr.decode()))
+    return dict((t["name"], t) for t in json.loads(result.stdout)["threads"])
+
+
 def case_dump(args, tmp):
     build_extensions(args.python, tmp)
     process = start_workload(args.python, "native_workload.py", tmp)
     try:
         truth = read_truth(process)
-        result = subprocess.run([args.spyglass, "dump", "--native", "--json", "-p", str(process.pid)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        if result.returncode != 0:
-            raise Failure("dump --native failed (%d): %s" % (result.returncode, result.stderr.decode()))
-        dump = json.loads(result.stdout)
-        by_name = dict((t["name"], t) for t in dump["threads"])
+        by_name = dump_threads(args, process.pid)
         checked = 0
         for want in truth["threads"]:
             name = want["name"]
@@ -365,11 +369,7 @@ def dump_no_tables(args, tmp):
     process = start_workload(args.python, "native_workload.py", tmp)
     try:
         truth = read_truth(process)
-        result = subprocess.run([args.spyglass, "dump", "--native", "--json", "-p", str(process.pid)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        if result.returncode != 0:
-            raise Failure("dump --native failed (%d): %s" % (result.returncode, result.stderr.decode()))
-        by_name = dict((t["name"], t) for t in json.loads(result.stdout)["threads"])
+        by_name = dump_threads(args, process.pid)
         for want in truth["threads"]:
             got = by_name.get(want["name"])
             # (g++ keeps unwind tables for C++ code: exceptions need them.)
