@@ -71,7 +71,6 @@ struct _SpyNativeUnwinder {
 
   /* The thread being unwound. */
   struct user_regs_struct regs;
-  pid_t             tid;
   guint8           *stack;
   gsize             stack_capacity;
   guint64           stack_lo, stack_hi;  /* copied: [lo, hi) */
@@ -736,7 +735,6 @@ spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
       self->modules_generation = spy_native_modules_get_generation (self->modules);
       unw_flush_cache (self->space, 0, 0);
     }
-  self->tid = (pid_t) tid;
   /* The red zone below the stack pointer may hold a leaf's data. */
   self->stack_lo = self->stack_hi = (self->regs.rsp - 128) & ~(guint64) 7;
   mapping = find_mapping (self, self->regs.rsp);

@@ -193,14 +193,13 @@ n_shown_frames (const SpyThreadStack *stack)
 
 static const SpyMixedFrame *
 shown_frame (const SpyThreadStack *stack,
-             guint                 k)
+             guint                 k,
+             SpyMixedFrame        *python)
 {
-  static SpyMixedFrame python;
-
   if (stack->mixed != NULL)
     return &g_array_index (stack->mixed, SpyMixedFrame, k);
-  python.python = &g_array_index (stack->frames, SpyFrame, k);
-  return &python;
+  *python = (SpyMixedFrame) { .python = &g_array_index (stack->frames, SpyFrame, k) };
+  return python;
 }
 
 static void
@@ -236,10 +235,11 @@ print_text (SpyTarget         *target,
                               stack->gil ? "+gil" : "", name);
       for (guint k = 0; k < n_shown_frames (stack); k++)
         {
-          const SpyMixedFrame *mixed = shown_frame (stack, k);
+          SpyMixedFrame scratch;
+          const SpyMixedFrame *mixed = shown_frame (stack, k, &scratch);
           const SpyFrame *frame = mixed->python;
-          guint j = frame - &g_array_index (stack->frames, SpyFrame, 0);
           g_autofree char *file = NULL, *clean_file = NULL, *function = NULL;
+          guint j;
 
           if (frame == NULL)
             {
@@ -250,6 +250,7 @@ print_text (SpyTarget         *target,
               g_string_append_printf (out, "    %s (%s)\n", function, clean_file);
               continue;
             }
+          j = frame - &g_array_index (stack->frames, SpyFrame, 0);
           file = full_filenames ? g_strdup (frame->code->filename)
                                 : spy_target_shorten_filename (target, frame->code->filename);
           clean_file = spy_cli_clean_text (file);
@@ -356,9 +357,10 @@ add_json (JsonBuilder  *builder,
       json_builder_begin_array (builder);
       for (guint k = 0; k < n_shown_frames (stack); k++)
         {
-          const SpyMixedFrame *mixed = shown_frame (stack, k);
+          SpyMixedFrame scratch;
+          const SpyMixedFrame *mixed = shown_frame (stack, k, &scratch);
           const SpyFrame *frame = mixed->python;
-          guint j = frame - &g_array_index (stack->frames, SpyFrame, 0);
+          guint j;
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "kind");
@@ -369,6 +371,7 @@ add_json (JsonBuilder  *builder,
               json_builder_end_object (builder);
               continue;
             }
+          j = frame - &g_array_index (stack->frames, SpyFrame, 0);
           json_builder_set_member_name (builder, "function");
           json_builder_add_string_value (builder, frame->code->function);
           json_builder_set_member_name (builder, "file");
