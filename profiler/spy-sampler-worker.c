@@ -294,8 +294,19 @@ flush (SpyWorker *self,
   g_mutex_unlock (&self->mutex);
   self->batch = batch_new ();
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, dispatch_on_main,
-                              spy_worker_ref (self), (GDestroyNotify) spy_worker_unref);
+  /* Always a source on the main context: g_main_context_invoke() runs the
+   * callback right here when no thread owns the context at this moment,
+   * and the owner's last batch then joins the worker from the worker. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, dispatch_on_main, spy_worker_ref (self),
+                           (GDestroyNotify) spy_worker_unref);
+    g_source_set_static_name (source, "spyglass-batches");
+    g_source_attach (source, self->context);
+    g_source_unref (source);
+  }
 }
 
 static ThreadInfo *
