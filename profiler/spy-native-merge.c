@@ -300,9 +300,6 @@ spy_native_sample (SpyNativeUnwinder  *unwinder,
 
   g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (unwinder), NULL);
 
-  /* Stopped threads are not running: ask before. */
-  if (target != NULL)
-    spy_target_freeze_thread_states (target);
   if (!spy_native_unwinder_stop (unwinder, error))
     return NULL;
   stacks = spy_stack_walker_sample (walker, error);

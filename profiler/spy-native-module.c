@@ -287,7 +287,10 @@ spy_native_modules_refresh (SpyNativeModules *self)
       added = TRUE;
     }
   if (added)
-    g_ptr_array_sort (self->modules, compare_modules);
+    {
+      g_ptr_array_sort (self->modules, compare_modules);
+      self->generation++;
+    }
   return TRUE;
 }
 

@@ -26,7 +26,8 @@ SpyNativeModules      *spy_native_modules_new          (GPid                    
 void                   spy_native_modules_free         (SpyNativeModules        *self);
 /* Reads /proc/PID/maps again (after a dlopen); keeps what it knew. */
 gboolean               spy_native_modules_refresh      (SpyNativeModules        *self);
-/* Changes when a module was dropped (unloaded, or another mapped over it). */
+/* Changes whenever the modules do: one mapped, dropped (unloaded), or
+ * mapped over another. */
 guint                  spy_native_modules_get_generation (SpyNativeModules      *self);
 /* The module whose executable mapping holds @addr, or NULL. */
 const SpyNativeModule *spy_native_modules_find         (SpyNativeModules        *self,

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
@@ -42,6 +43,9 @@ extern int _Ux86_64_dwarf_search_unwind_table (unw_addr_space_t  as,
 /* How long a thread is given to stop (one in the kernel's uninterruptible
  * sleep stops only when it wakes). */
 #define STOP_TIMEOUT_US 100000
+/* How long another reader of ours may hold a thread: 20 ms. */
+#define SEIZE_ATTEMPTS 100
+#define SEIZE_RETRY_US 200
 
 /* DWARF encodings in .eh_frame_hdr. */
 #define DW_EH_PE_udata4 0x03
@@ -60,10 +64,43 @@ typedef struct {
   gboolean stopped;
 } Tracee;
 
+/* A word of the stack an unwind read. */
+typedef struct {
+  guint64 addr, value;
+} Word;
+
+/* What a sample did with a thread it did not stop. */
+typedef enum {
+  LEFT_NONE,       /* stopped (or to be) */
+  LEFT_RESTING,    /* it has not run since its frames were read: those */
+  LEFT_NO_PYTHON,  /* it ran no Python at the last sample: not read */
+} Left;
+
+/* What we know of a thread from sample to sample, to leave alone one whose
+ * frames would be the same or are not wanted. Stopping a thread costs it
+ * and us a third of a sample's time; most threads of most programs wait.
+ * An unwind is a function of the pc, the stack pointer, the stack words it
+ * read and the code: while those are the same, so are the frames. */
+typedef struct {
+  pid_t    tid;
+  int      syscall_fd;    /* /proc/PID/task/TID/syscall: where it waits */
+  int      schedstat_fd;  /* /proc/PID/task/TID/schedstat: its times on a CPU */
+  guint    seen;          /* the last stop whose listing had it */
+  guint    asked;         /* the last stop after which its frames were asked for */
+  gboolean valid;         /* the fields below are from its last unwind */
+  guint64  sp, pc;
+  guint    modules_generation;
+  GArray  *words;         /* Word, by address */
+  GArray  *pcs;           /* SpyNativePc */
+  guint64  pcount;        /* times it was put on a CPU, at this stop */
+  Left     left;
+} Known;
+
 struct _SpyNativeUnwinder {
   GObject           parent_instance;
 
   GPid              pid;
+  SpyTarget        *target;      /* told which threads ran before a stop; or NULL */
   SpyNativeModules *modules;
   unw_addr_space_t  space;
   GArray           *tracees;     /* Tracee */
@@ -78,7 +115,18 @@ struct _SpyNativeUnwinder {
   GArray           *mappings;            /* Mapping: every one, by start */
   guint64           n_truncated;
   guint             modules_generation;
+  GArray           *words;               /* Word: the stack read, or NULL */
+  guint             regs_read;           /* bit per register read */
+  gboolean          read_elsewhere;      /* memory outside the stack too */
+
+  GHashTable       *known;               /* tid → Known */
+  guint             serial;              /* of the stops */
+  guint             asked;               /* the last stop frames were asked after */
+  guint64           n_rested;
 };
+
+/* Threads known at most; past that, a thread is stopped at every sample. */
+#define MAX_KNOWN 256
 
 G_DEFINE_FINAL_TYPE (SpyNativeUnwinder, spy_native_unwinder, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-native-error-quark, spy_native_error)
@@ -188,11 +236,20 @@ access_mem (unw_addr_space_t  as,
       if (addr + sizeof *val <= self->stack_hi)
         {
           memcpy (val, self->stack + (addr - self->stack_lo), sizeof *val);
+          if (self->words != NULL)
+            {
+              Word word = { addr, *val };
+
+              g_array_append_val (self->words, word);
+            }
           return 0;
         }
     }
-  if (spy_native_modules_read (self->modules, addr, val, sizeof *val) ||
-      read_target (self, addr, val, sizeof *val))
+  if (spy_native_modules_read (self->modules, addr, val, sizeof *val))
+    return 0;
+  /* Memory that may change under us, and is not in self->words. */
+  self->read_elsewhere = TRUE;
+  if (read_target (self, addr, val, sizeof *val))
     return 0;
   return -UNW_EINVAL;
 }
@@ -216,6 +273,7 @@ access_reg (unw_addr_space_t  as,
   if (write || regnum < 0 || (gsize) regnum >= G_N_ELEMENTS (regs))
     return -UNW_EBADREG;
   *val = regs[regnum];
+  self->regs_read |= 1u << regnum;
   return 0;
 }
 
@@ -345,6 +403,7 @@ static unw_accessors_t accessors = {
 };
 
 static void settle_lingering (SpyNativeUnwinder *self);
+static void known_free (gpointer data);
 
 static void
 spy_native_unwinder_finalize (GObject *object)
@@ -356,6 +415,8 @@ spy_native_unwinder_finalize (GObject *object)
   g_array_unref (self->tracees);
   g_array_unref (self->lingering);
   g_array_unref (self->mappings);
+  g_hash_table_unref (self->known);
+  g_clear_object (&self->target);
   if (self->space != NULL)
     unw_destroy_addr_space (self->space);
   spy_native_modules_free (self->modules);
@@ -375,6 +436,7 @@ spy_native_unwinder_init (SpyNativeUnwinder *self)
   self->tracees = g_array_new (FALSE, FALSE, sizeof (Tracee));
   self->mappings = g_array_new (FALSE, FALSE, sizeof (Mapping));
   self->lingering = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  self->known = g_hash_table_new_full (NULL, NULL, NULL, known_free);
 }
 
 SpyNativeUnwinder *
@@ -394,10 +456,13 @@ SpyNativeUnwinder *
 spy_native_unwinder_new_for_target (SpyTarget *target)
 {
   const char *paths[] = { spy_target_get_executable (target), spy_target_get_python_path (target), NULL };
+  SpyNativeUnwinder *self;
 
   g_return_val_if_fail (SPY_IS_TARGET (target), NULL);
 
-  return spy_native_unwinder_new (spy_target_get_pid (target), paths);
+  self = spy_native_unwinder_new (spy_target_get_pid (target), paths);
+  self->target = g_object_ref (target);
+  return self;
 }
 
 gboolean
@@ -424,6 +489,14 @@ spy_native_unwinder_get_modules (SpyNativeUnwinder *self)
 }
 
 guint64
+spy_native_unwinder_get_n_rested (SpyNativeUnwinder *self)
+{
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), 0);
+
+  return self->n_rested;
+}
+
+guint64
 spy_native_unwinder_get_n_truncated (SpyNativeUnwinder *self)
 {
   g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), 0);
@@ -431,11 +504,12 @@ spy_native_unwinder_get_n_truncated (SpyNativeUnwinder *self)
   return self->n_truncated;
 }
 
-/* The pid of whoever traces @pid already, or 0. */
+/* The pid of whoever traces thread @tid of @pid already, or 0. */
 static int
-tracer_of (GPid pid)
+tracer_of (GPid  pid,
+           pid_t tid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/status", (int) pid, (int) tid);
   g_autofree char *status = NULL;
   const char *line;
 
@@ -445,14 +519,41 @@ tracer_of (GPid pid)
   return (int) g_ascii_strtoll (line + strlen ("\nTracerPid:"), NULL, 10);
 }
 
+/* Seizes @tid: 0, or the errno. Another thread of ours may hold it for a
+ * moment (Dump Stacks while a recording samples it): wait for that. */
+static int
+seize (SpyNativeUnwinder *self,
+       pid_t              tid)
+{
+  for (guint attempt = 0; ; attempt++)
+    {
+      int errsv;
+
+      if (ptrace (PTRACE_SEIZE, tid, NULL, NULL) == 0)
+        return 0;
+      errsv = errno;
+      if (errsv != EPERM || attempt >= SEIZE_ATTEMPTS || tracer_of (self->pid, tid) != getpid ())
+        return errsv;
+      g_usleep (SEIZE_RETRY_US);
+    }
+}
+
 static gboolean
 seize_failed (SpyNativeUnwinder  *self,
+              pid_t               tid,
               int                 errsv,
               GError            **error)
 {
-  int tracer = tracer_of (self->pid);
+  int tracer = tracer_of (self->pid, tid);
 
-  if (tracer != 0 && tracer != getpid ())
+  if (tracer == getpid ())
+    {
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_BUSY,
+                   "Thread %d of process %d is held by another reader in this Spyglass",
+                   (int) tid, (int) self->pid);
+      return FALSE;
+    }
+  if (tracer != 0)
     {
       g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_TRACED,
                    "Cannot stop the threads of process %d for --native: process %d traces "
@@ -577,6 +678,251 @@ take_lingering (SpyNativeUnwinder *self,
   return FALSE;
 }
 
+static void
+known_free (gpointer data)
+{
+  Known *known = data;
+
+  if (known->syscall_fd >= 0)
+    close (known->syscall_fd);
+  if (known->schedstat_fd >= 0)
+    close (known->schedstat_fd);
+  g_array_unref (known->words);
+  g_array_unref (known->pcs);
+  g_free (known);
+}
+
+/* @tid's record, made if there is room; NULL past MAX_KNOWN. */
+static Known *
+lookup_known (SpyNativeUnwinder *self,
+              pid_t              tid)
+{
+  Known *known = g_hash_table_lookup (self->known, GINT_TO_POINTER (tid));
+
+  if (known == NULL && g_hash_table_size (self->known) < MAX_KNOWN)
+    {
+      known = g_new0 (Known, 1);
+      known->tid = tid;
+      known->syscall_fd = known->schedstat_fd = -1;
+      known->words = g_array_new (FALSE, FALSE, sizeof (Word));
+      known->pcs = g_array_new (FALSE, FALSE, sizeof (SpyNativePc));
+      g_hash_table_insert (self->known, GINT_TO_POINTER (tid), known);
+    }
+  return known;
+}
+
+/* Reads a small /proc file from its start, as text. */
+static gboolean
+read_proc_text (int   *fd,
+                GPid   pid,
+                pid_t  tid,
+                const char *name,
+                char  *buf,
+                gsize  size)
+{
+  ssize_t n;
+
+  if (*fd < 0)
+    {
+      char path[96];
+
+      g_snprintf (path, sizeof path, "/proc/%d/task/%d/%s", (int) pid, (int) tid, name);
+      if ((*fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+        return FALSE;
+    }
+  n = pread (*fd, buf, size - 1, 0);
+  if (n <= 0)
+    {
+      /* Gone; its number may come back as another thread: open anew. */
+      close (*fd);
+      *fd = -1;
+      return FALSE;
+    }
+  buf[n] = '\0';
+  return TRUE;
+}
+
+/* The third field of schedstat: how many times the thread was put on a
+ * CPU. The same at two looks: it did not run in between. */
+static gboolean
+read_pcount (SpyNativeUnwinder *self,
+             Known             *known,
+             guint64           *pcount)
+{
+  char buf[128];
+  char *at = buf, *end;
+
+  if (!read_proc_text (&known->schedstat_fd, self->pid, known->tid, "schedstat", buf, sizeof buf))
+    return FALSE;
+  for (guint field = 0; field < 3; field++)
+    {
+      *pcount = g_ascii_strtoull (at, &end, 10);
+      if (end == at)
+        return FALSE;
+      at = end;
+    }
+  /* "0 0 0" from a kernel that does not keep the count: not known. */
+  return *pcount > 0;
+}
+
+/* Where the thread waits in a system call: its stack pointer and pc. */
+static gboolean
+read_waiting (SpyNativeUnwinder *self,
+              Known             *known,
+              guint64           *sp,
+              guint64           *pc)
+{
+  char buf[256];
+  char *at = buf, *end;
+  guint64 value = 0;
+
+  if (!read_proc_text (&known->syscall_fd, self->pid, known->tid, "syscall", buf, sizeof buf))
+    return FALSE;
+  /* "NR ARG1 … ARG6 SP PC"; "-1 SP PC" out of a call; "running". */
+  if (g_ascii_strtoll (at, &end, 10) < 0 || end == at)
+    return FALSE;
+  for (guint field = 0; field < 8; field++)
+    {
+      at = end;
+      value = g_ascii_strtoull (at, &end, 16);
+      if (end == at)
+        return FALSE;
+      if (field == 6)
+        *sp = value;
+    }
+  *pc = value;
+  return TRUE;
+}
+
+/* Whether the stack words the last unwind of @known read still hold what
+ * they held then: read again in runs of neighbours, few calls at a time. */
+static gboolean
+words_unchanged (SpyNativeUnwinder *self,
+                 const Known       *known)
+{
+  enum { MAX_WORDS = 512, MAX_RUNS = 64 };
+  guint64 values[MAX_WORDS];
+  struct iovec local[MAX_RUNS], remote[MAX_RUNS];
+  const Word *words = (const Word *) (gpointer) known->words->data;
+  guint n = known->words->len, first = 0;
+
+  while (first < n)
+    {
+      guint end = first, runs = 0;
+      ssize_t want = 0;
+
+      /* Words first..end, in runs. */
+      while (end < n && end - first < MAX_WORDS)
+        {
+          if (end == first || words[end].addr != words[end - 1].addr + sizeof (guint64))
+            {
+              if (runs == MAX_RUNS)
+                break;
+              local[runs].iov_base = &values[end - first];
+              local[runs].iov_len = 0;
+              remote[runs].iov_base = GSIZE_TO_POINTER (words[end].addr);
+              remote[runs].iov_len = 0;
+              runs++;
+            }
+          local[runs - 1].iov_len += sizeof (guint64);
+          remote[runs - 1].iov_len += sizeof (guint64);
+          want += sizeof (guint64);
+          end++;
+        }
+      if (process_vm_readv (self->pid, local, runs, remote, runs, 0) != want)
+        return FALSE;
+      for (guint i = first; i < end; i++)
+        if (values[i - first] != words[i].value)
+          return FALSE;
+      first = end;
+    }
+  return TRUE;
+}
+
+/* Whether @known waits where and as it did when its frames were read. Its
+ * count of times on a CPU is taken first: the same after the Python walk,
+ * and the thread did not run from this look to that one. */
+static gboolean
+still_resting (SpyNativeUnwinder *self,
+               Known             *known)
+{
+  guint64 before = known->pcount, sp = 0, pc = 0;
+  gboolean rested = known->left == LEFT_RESTING && known->seen == self->serial - 1;
+
+  if (!known->valid ||
+      known->modules_generation != spy_native_modules_get_generation (self->modules) ||
+      !read_pcount (self, known, &known->pcount))
+    return FALSE;
+  /* Left resting at the last stop, and not on a CPU since that look. */
+  if (rested && known->pcount == before)
+    return TRUE;
+  return read_waiting (self, known, &sp, &pc) && sp == known->sp && pc == known->pc &&
+         words_unchanged (self, known);
+}
+
+static int
+compare_words (gconstpointer a,
+               gconstpointer b)
+{
+  const Word *x = a, *y = b;
+
+  return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Keeps what @known's unwind just read, to see later whether it changed. */
+static void
+remember_unwind (SpyNativeUnwinder *self,
+                 Known             *known,
+                 const GArray      *pcs)
+{
+  const guint may_read = (1u << UNW_X86_64_RSP) | (1u << UNW_X86_64_RIP) | (1u << UNW_X86_64_RBP);
+  guint kept = 0;
+
+  /* /proc tells the pc and the stack pointer of a waiting thread, not its
+   * other registers. The frame pointer read live is the frame base of the
+   * innermost function that keeps one: an offset from the stack pointer
+   * its callees' frames lead back to, which are the same when the words
+   * they were read from are. Other registers: not known to be the same. */
+  known->valid = pcs->len > 0 && (self->regs_read & ~may_read) == 0 && !self->read_elsewhere;
+  if (!known->valid)
+    return;
+  known->sp = self->regs.rsp;
+  known->pc = self->regs.rip;
+  known->modules_generation = spy_native_modules_get_generation (self->modules);
+  g_array_set_size (known->pcs, 0);
+  g_array_append_vals (known->pcs, pcs->data, pcs->len);
+  g_array_sort (known->words, compare_words);
+  for (guint i = 0; i < known->words->len; i++)
+    if (kept == 0 || g_array_index (known->words, Word, i).addr != g_array_index (known->words, Word, kept - 1).addr)
+      g_array_index (known->words, Word, kept++) = g_array_index (known->words, Word, i);
+  g_array_set_size (known->words, kept);
+}
+
+/* Whether this stop can leave @known's thread alone, and why. */
+static Left
+leave (SpyNativeUnwinder *self,
+       Known             *known)
+{
+  /* At the last sample, which asked for frames, not among the threads it
+   * asked for: it runs no Python (a library's worker, say). One that
+   * starts to is stopped from the sample after. */
+  if (self->asked == self->serial - 1 && known->seen == self->serial - 1 &&
+      known->asked != self->serial - 1)
+    return LEFT_NO_PYTHON;
+  return still_resting (self, known) ? LEFT_RESTING : LEFT_NONE;
+}
+
+static gboolean
+known_gone (gpointer key,
+            gpointer value,
+            gpointer serial)
+{
+  const Known *known = value;
+
+  (void) key;
+  return known->seen != GPOINTER_TO_UINT (serial);
+}
+
 gboolean
 spy_native_unwinder_stop (SpyNativeUnwinder  *self,
                           GError            **error)
@@ -596,27 +942,46 @@ spy_native_unwinder_stop (SpyNativeUnwinder  *self,
                    "Process %d has exited", (int) self->pid);
       return FALSE;
     }
+  self->serial++;
+  if (self->target != NULL)
+    spy_target_freeze_thread_states (self->target);
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       Tracee tracee = { (pid_t) g_ascii_strtoll (name, NULL, 10), 0, FALSE };
+      gboolean lingering;
+      Known *known;
 
       if (tracee.tid <= 0)
         continue;
-      /* Still ours from before: interrupt it again. */
-      if (!take_lingering (self, tracee.tid) &&
-          ptrace (PTRACE_SEIZE, tracee.tid, NULL, NULL) != 0)
+      lingering = take_lingering (self, tracee.tid);
+      if ((known = lookup_known (self, tracee.tid)) != NULL)
         {
-          int errsv = errno;
+          known->left = lingering ? LEFT_NONE : leave (self, known);
+          known->seen = self->serial;
+          if (known->left != LEFT_NONE)
+            continue;
+        }
+      /* A stopped thread is not running: ask before. */
+      if (self->target != NULL)
+        spy_target_freeze_thread_state (self->target, tracee.tid);
+      /* Still ours from before: interrupt it again. */
+      if (!lingering)
+        {
+          int errsv = seize (self, tracee.tid);
 
           if (errsv == ESRCH)
             continue;  /* it has just exited */
-          spy_native_unwinder_resume (self);
-          return seize_failed (self, errsv, error);
+          if (errsv != 0)
+            {
+              spy_native_unwinder_resume (self);
+              return seize_failed (self, tracee.tid, errsv, error);
+            }
         }
       g_array_append_val (self->tracees, tracee);
       /* Fails only if it exits now; then waiting says so. */
       ptrace (PTRACE_INTERRUPT, tracee.tid, NULL, NULL);
     }
+  g_hash_table_foreach_remove (self->known, known_gone, GUINT_TO_POINTER (self->serial));
   deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
   for (guint i = 0; i < self->tracees->len; i++)
     {
@@ -702,6 +1067,28 @@ walk (SpyNativeUnwinder *self,
     self->n_truncated++;
 }
 
+/* The frames of a thread left resting: those of its last unwind, if it
+ * did not run since this sample's stop. */
+static gboolean
+unwind_resting (SpyNativeUnwinder  *self,
+                Known              *known,
+                GArray             *pcs,
+                GError            **error)
+{
+  guint64 pcount;
+
+  if (!read_pcount (self, known, &pcount) || pcount != known->pcount)
+    {
+      known->valid = FALSE;
+      g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_NOT_STOPPED,
+                   "Thread %d woke while its stack was read", (int) known->tid);
+      return FALSE;
+    }
+  g_array_append_vals (pcs, known->pcs->data, known->pcs->len);
+  self->n_rested++;
+  return TRUE;
+}
+
 gboolean
 spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
                             gint64              tid,
@@ -710,10 +1097,26 @@ spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
 {
   const Tracee *tracee;
   const Mapping *mapping;
+  Known *known;
 
   g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), FALSE);
 
   g_array_set_size (pcs, 0);
+  self->asked = self->serial;
+  if ((known = g_hash_table_lookup (self->known, GINT_TO_POINTER ((pid_t) tid))) != NULL)
+    {
+      known->asked = self->serial;
+      if (known->left == LEFT_RESTING)
+        return unwind_resting (self, known, pcs, error);
+      if (known->left == LEFT_NO_PYTHON)
+        {
+          g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_NOT_STOPPED,
+                       "Thread %" G_GINT64_FORMAT " was not stopped: it ran no Python at the "
+                       "sample before", tid);
+          return FALSE;
+        }
+      known->valid = FALSE;
+    }
   tracee = find_tracee (self, tid);
   if (tracee == NULL || !tracee->stopped)
     {
@@ -741,7 +1144,17 @@ spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
   self->stack_limit = mapping != NULL ? MIN (mapping->end, self->stack_lo + MAX_STACK) : self->stack_lo;
   if (mapping != NULL && self->stack_lo < mapping->start)
     self->stack_lo = self->stack_hi = mapping->start;
+  if (known != NULL)
+    {
+      g_array_set_size (known->words, 0);
+      self->words = known->words;
+      self->regs_read = 0;
+      self->read_elsewhere = FALSE;
+    }
   walk (self, pcs);
+  self->words = NULL;
+  if (known != NULL)
+    remember_unwind (self, known, pcs);
   if (pcs->len == 0)
     {
       g_set_error (error, SPY_NATIVE_ERROR, SPY_NATIVE_ERROR_FAILED,

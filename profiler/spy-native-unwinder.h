@@ -24,6 +24,7 @@ typedef struct {
 typedef enum {
   SPY_NATIVE_ERROR_PERMISSION,  /* no right to stop the threads */
   SPY_NATIVE_ERROR_TRACED,      /* another tracer (a debugger) holds them */
+  SPY_NATIVE_ERROR_BUSY,        /* another reader in this process holds one */
   SPY_NATIVE_ERROR_GONE,        /* the process or thread has exited */
   SPY_NATIVE_ERROR_NOT_STOPPED, /* a thread did not stop in time */
   SPY_NATIVE_ERROR_FAILED,      /* the unwind failed */
@@ -39,7 +40,9 @@ SpyNativeUnwinder *spy_native_unwinder_new         (GPid                pid,
 /* Stops every thread of the process: PTRACE_SEIZE and PTRACE_INTERRUPT,
  * so that a Spyglass killed while they are stopped leaves them running
  * (the kernel detaches a dead tracer's tracees). Threads that exited are
- * passed over. Every call must be followed by spy_native_unwinder_resume(),
+ * passed over, and so are those whose frames are known without: one that
+ * has not run since its last unwind, one that ran no Python at the last
+ * sample. Every call must be followed by spy_native_unwinder_resume(),
  * on the same thread (ptrace ties a tracee to the thread that seized it). */
 gboolean           spy_native_unwinder_stop        (SpyNativeUnwinder  *self,
                                                     GError            **error);
@@ -52,13 +55,18 @@ gboolean           spy_native_unwinder_unwind      (SpyNativeUnwinder  *self,
                                                     GError            **error);
 /* Lets every stopped thread go on, with any signal that arrived meanwhile. */
 void               spy_native_unwinder_resume      (SpyNativeUnwinder  *self);
-/* For @target: its executable and libpython are the interpreter. */
+/* For @target: its executable and libpython are the interpreter; each
+ * stop notes in @target which of the threads it stops were running
+ * (spy_target_freeze_thread_states()). */
 SpyNativeUnwinder *spy_native_unwinder_new_for_target (SpyTarget       *target);
 /* Stops @target's threads once and lets them go: FALSE, with the reason
  * a person can act on, when --native could not work. */
 gboolean           spy_native_check_access         (SpyTarget          *target,
                                                     GError            **error);
 SpyNativeModules  *spy_native_unwinder_get_modules (SpyNativeUnwinder  *self);
+/* Thread-stacks given without stopping the thread: it had not run since
+ * its frames were read. */
+guint64            spy_native_unwinder_get_n_rested (SpyNativeUnwinder *self);
 /* Unwinds that ended early for want of unwind information. */
 guint64            spy_native_unwinder_get_n_truncated (SpyNativeUnwinder *self);
 

@@ -709,23 +709,21 @@ spy_target_thread_is_running (SpyTarget *self,
 void
 spy_target_freeze_thread_states (SpyTarget *self)
 {
-  g_autofree char *path = NULL;
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   g_return_if_fail (SPY_IS_TARGET (self));
 
   spy_target_thaw_thread_states (self);
-  path = g_strdup_printf ("/proc/%d/task", (int) self->pid);
-  dir = g_dir_open (path, 0, NULL);
   self->frozen_states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      gint64 tid = g_ascii_strtoll (name, NULL, 10);
+}
 
-      if (tid > 0 && read_thread_is_running (self, tid))
-        g_hash_table_add (self->frozen_states, g_memdup2 (&tid, sizeof tid));
-    }
+void
+spy_target_freeze_thread_state (SpyTarget *self,
+                                gint64     tid)
+{
+  g_return_if_fail (SPY_IS_TARGET (self));
+  g_return_if_fail (self->frozen_states != NULL);
+
+  if (tid > 0 && read_thread_is_running (self, tid))
+    g_hash_table_add (self->frozen_states, g_memdup2 (&tid, sizeof tid));
 }
 
 void

@@ -50,10 +50,13 @@ const SpyPythonLayout *spy_target_get_layout           (SpyTarget  *self);
 /* TRUE when @tid is on a CPU or runnable ('R' in /proc/PID/task/TID/stat). */
 gboolean               spy_target_thread_is_running    (SpyTarget  *self,
                                                         gint64      tid);
-/* Before stopping the threads (--native): notes which are running now,
- * and spy_target_thread_is_running() answers from that note until the
- * next freeze, or a thaw. */
+/* Before stopping threads (--native): from here to the next freeze, or a
+ * thaw, spy_target_thread_is_running() answers from a note: TRUE for the
+ * threads spy_target_freeze_thread_state() found running, each just before
+ * it stopped one; FALSE for any other. */
 void                   spy_target_freeze_thread_states (SpyTarget  *self);
+void                   spy_target_freeze_thread_state  (SpyTarget  *self,
+                                                        gint64      tid);
 void                   spy_target_thaw_thread_states   (SpyTarget  *self);
 /* For a sampler that asks once per sample, at @now_ns (CLOCK_MONOTONIC):
  * TRUE when @tid is runnable now ('R') and has not been counted running for

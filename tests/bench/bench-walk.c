@@ -126,6 +126,9 @@ main (int    argc,
                 run->stacks ? (double) run->syscalls / run->stacks : 0.0,
                 spy_stack_walker_get_n_torn (walker));
     }
+  if (runs[1].stacks > 0)
+    printf ("    thread-stacks of threads left alone (had not run since read): %.0f %%\n",
+            100.0 * spy_native_unwinder_get_n_rested (unwinder) / runs[1].stacks);
   if (runs[0].samples > 0 && runs[1].samples > 0)
     printf ("  --native costs %.1fx the CPU per sample; %" G_GUINT64_FORMAT " unwinds stopped short "
             "(no unwind information)\n",

@@ -19,6 +19,12 @@ Cases:
           the target killed mid-recording, Spyglass killed
           mid-sample: no crash, errors counted, and no thread of the target
           left stopped.
+  waiting a thread parked for good and a thread that runs no Python are
+          not stopped at each sample of a `record --native` (their count
+          of context switches barely moves), and their stacks are in the
+          recording all the same; a thread that moves between two waits in
+          different C calls (select, poll) shows, at every sample, the one
+          its Python frame made.
   errors  a process another tracer holds: a message naming that tracer;
           a pid that is not there: exit code 3.
 """
@@ -458,6 +464,148 @@ def case_robust(args, tmp):
         process.wait()
 
 
+WAITING_WORKLOAD = r"""
+import ctypes, json, os, select, sys, threading, time
+
+def tids():
+    return set(os.listdir("/proc/self/task"))
+
+def new_tid(before):
+    for _ in range(1000):
+        born = tids() - before
+        if born:
+            return born.pop()
+        time.sleep(0.005)
+    raise SystemExit("no new thread")
+
+def park_forever():
+    threading.Event().wait()
+
+def wait_select():
+    select.select([], [], [], 0.002)
+
+def wait_poll():
+    poller.poll(2)
+
+def move():
+    while True:
+        wait_select()
+        wait_poll()
+
+poller = select.poll()
+found = {}
+before = tids()
+thread = threading.Thread(target=park_forever, name="parked")
+thread.daemon = True
+thread.start()
+found["parked"] = new_tid(before)
+
+# A thread that never runs Python: libc's sleep as its start routine.
+libc = ctypes.CDLL("libc.so.6")
+try:
+    create = libc.pthread_create
+except AttributeError:
+    create = ctypes.CDLL("libpthread.so.0").pthread_create
+create.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+handle = ctypes.c_ulong()
+before = tids()
+if create(ctypes.byref(handle), None, ctypes.cast(libc.sleep, ctypes.c_void_p), ctypes.c_void_p(100000)):
+    raise SystemExit("pthread_create failed")
+found["plain"] = new_tid(before)
+
+before = tids()
+thread = threading.Thread(target=move, name="mover")
+thread.daemon = True
+thread.start()
+found["mover"] = new_tid(before)
+time.sleep(0.1)
+sys.stdout.write("READY %s\n" % json.dumps(found))
+sys.stdout.flush()
+while True:
+    time.sleep(3600)
+"""
+
+
+def context_switches(pid, tid):
+    total = 0
+    with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+def in_libc(frames, at, name):
+    """Whether a libc function named like @name (select: __select too) is
+    among the native frames inside frame @at."""
+    return any(name in f.split(" (")[0] and "(libc.so" in f for f in frames[at + 1:])
+
+
+def case_waiting(args, tmp):
+    script = os.path.join(tmp, "waiting_workload.py")
+    with open(script, "w") as f:
+        f.write(WAITING_WORKLOAD)
+    output = os.path.join(tmp, "waiting.txt")
+    process = subprocess.Popen([args.python, script], stdout=subprocess.PIPE)
+    try:
+        line = process.stdout.readline().decode()
+        if not line.startswith("READY "):
+            raise Failure("the workload did not start: %r" % line)
+        tids = json.loads(line[len("READY "):])
+        before = dict((name, context_switches(process.pid, tid)) for name, tid in tids.items())
+        result = subprocess.run([args.spyglass, "record", "--native", "--idle", "--threads",
+                                 "-d", "3", "-r", "200", "-f", "collapsed", "-o", output,
+                                 "-p", str(process.pid)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if result.returncode != 0:
+            raise Failure("record --native failed: %s" % result.stderr.decode())
+        after = dict((name, context_switches(process.pid, tid)) for name, tid in tids.items())
+        assert_none_stopped(process.pid, "after record --native")
+    finally:
+        process.kill()
+        process.wait()
+    stacks = load_collapsed(output)
+    by_thread = {}
+    for frames, count in stacks:
+        by_thread.setdefault(frames[0], []).append((frames[1:], count))
+    samples = sum(count for _, count in by_thread.get("thread (MainThread)", []))
+    if samples < 100:
+        raise Failure("only %d samples of the main thread: %s" % (samples, sorted(by_thread)))
+    # Each stop is two switches at least (stopped, let go): a thread
+    # stopped at every sample would have made twice as many as samples.
+    for name in ("parked", "plain"):
+        moved = after[name] - before[name]
+        log("%s thread: %d context switches over %d samples" % (name, moved, samples))
+        if moved > samples // 10:
+            raise Failure("the %s thread was stopped again and again: %d context switches "
+                          "in %d samples" % (name, moved, samples))
+    parked = by_thread.get("thread (parked)", [])
+    total = sum(count for _, count in parked)
+    shown_native = sum(count for frames, count in parked
+                       if any(f.startswith("park_forever ") for f in frames) and
+                       any("(libc.so" in f for f in frames))
+    log("parked thread: %d of %d samples with its libc frames" % (shown_native, total))
+    if total < 0.9 * samples or shown_native < 0.9 * total:
+        raise Failure("the parked thread: %d samples, %d of them with native frames, of %d"
+                      % (total, shown_native, samples))
+    if any(name.startswith("thread (") and "plain" in name for name in by_thread):
+        raise Failure("the thread that runs no Python is in the recording")
+    mover = by_thread.get("thread (mover)", [])
+    # In the call (or back from it, between the two): never in the other
+    # call, which is of another moment.
+    for inside, want, never in (("wait_select", "select", "poll"), ("wait_poll", "poll", "select")):
+        total, good, bad = share_in_place(mover, inside, lambda frames, names, at: in_libc(frames, at, want))
+        wrong = [";".join(frames) for frames, _ in mover
+                 if inside in [f.split(" (")[0] for f in frames] and
+                 in_libc(frames, [f.split(" (")[0] for f in frames].index(inside), never)]
+        log("mover in %s: %d of %d samples in libc's %s, %d in %s" % (inside, good, total, want, len(wrong), never))
+        if wrong:
+            raise Failure("the mover in %s shown in libc's %s (frames of another moment):\n  %s"
+                          % (inside, never, "\n  ".join(wrong[:5])))
+        if total < 20 or good < 0.5 * total:
+            raise Failure("mover in %s: only %d of %d samples show libc's %s; e.g.\n  %s"
+                          % (inside, good, total, want, "\n  ".join(bad[:5])))
+
 def case_errors(args, tmp):
     """A process that another tracer holds, and a pid that is not there:
     a message that says so, the exit code the README gives, and the
@@ -510,13 +658,14 @@ def main():
     parser.add_argument("--spyglass", required=True)
     parser.add_argument("--python", required=True)
     parser.add_argument("--version", required=True)
-    parser.add_argument("--case", required=True, choices=["dump", "record", "robust", "errors"])
+    parser.add_argument("--case", required=True, choices=["dump", "record", "robust", "waiting",
+                                                               "errors"])
     args = parser.parse_args()
     require_python(args.python, args.version)
     tmp = tempfile.mkdtemp(prefix="spy-native-")
     try:
         {"dump": case_dump, "record": case_record, "robust": case_robust,
-         "errors": case_errors}[args.case](args, tmp)
+         "waiting": case_waiting, "errors": case_errors}[args.case](args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
