@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "spy-profile-view.h"
+#include "spy-native-merge.h"
 #include "spy-stack-walker.h"
 
 /* Live views refresh at most this often. */
@@ -355,6 +356,16 @@ toggle_pause (GtkWidget  *widget,
     spy_sampler_pause (self->sampler);
 }
 
+/* Text from the target, for a text view: valid UTF-8. */
+static void
+append_clean (GString    *text,
+              const char *piece)
+{
+  g_autofree char *valid = g_utf8_make_valid (piece != NULL ? piece : "", -1);
+
+  g_string_append (text, valid);
+}
+
 static char *
 format_stacks (SpyTarget *target,
                GPtrArray *stacks)
@@ -364,20 +375,51 @@ format_stacks (SpyTarget *target,
   for (guint i = 0; i < stacks->len; i++)
     {
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      guint n = stack->mixed != NULL ? stack->mixed->len : stack->frames->len;
 
       /* A program that never imported threading has no thread names. */
       if (stack->name != NULL && stack->name[0] != '\0')
-        g_string_append_printf (text, _("Thread %lld (%s): “%s”\n"),
-                                (long long) stack->native_id, stack->active ? _("active") : _("idle"), stack->name);
+        {
+          g_autofree char *name = g_utf8_make_valid (stack->name, -1);
+
+          g_string_append_printf (text, _("Thread %lld (%s): “%s”\n"),
+                                  (long long) stack->native_id, stack->active ? _("active") : _("idle"), name);
+        }
       else
         g_string_append_printf (text, _("Thread %lld (%s)\n"),
                                 (long long) stack->native_id, stack->active ? _("active") : _("idle"));
-      for (guint j = 0; j < stack->frames->len; j++)
+      /* With native frames, the merged stack; else the Python one. */
+      for (guint j = 0; j < n; j++)
         {
-          const SpyFrame *frame = &g_array_index (stack->frames, SpyFrame, j);
-          g_autofree char *file = spy_target_shorten_filename (target, frame->code->filename);
+          const SpyMixedFrame *mixed = stack->mixed != NULL ? &g_array_index (stack->mixed, SpyMixedFrame, j) : NULL;
+          const SpyFrame *frame = mixed != NULL ? mixed->python : &g_array_index (stack->frames, SpyFrame, j);
 
-          g_string_append_printf (text, "    %s (%s:%d)\n", frame->code->function, file, frame->line);
+          g_string_append (text, "    ");
+          if (frame != NULL)
+            {
+              g_autofree char *file = spy_target_shorten_filename (target, frame->code->filename);
+
+              append_clean (text, frame->code->function);
+              g_string_append (text, " (");
+              append_clean (text, file);
+              g_string_append_printf (text, ":%d)\n", frame->line);
+            }
+          else
+            {
+              g_autofree char *name = spy_mixed_frame_native_name (mixed);
+
+              append_clean (text, name);
+              g_string_append (text, " (");
+              append_clean (text, spy_mixed_frame_native_file (mixed));
+              g_string_append (text, ")\n");
+            }
+        }
+      if (stack->native_error != NULL)
+        {
+          g_autofree char *reason = g_utf8_make_valid (stack->native_error, -1);
+
+          /* TRANSLATORS: %s is why, e.g. "Thread 42 has exited" */
+          g_string_append_printf (text, _("    (native frames not read: %s)\n"), reason);
         }
       g_string_append_c (text, '\n');
     }
@@ -415,6 +457,7 @@ dump_stacks (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   g_autoptr(SpyTarget) target = NULL;
   g_autoptr(SpyStackWalker) walker = NULL;
+  g_autoptr(SpyNativeUnwinder) unwinder = NULL;
   g_autoptr(GPtrArray) stacks = NULL;
   g_autofree char *text = NULL;
 
@@ -425,7 +468,12 @@ dump_stacks (GtkWidget  *widget,
     {
       walker = spy_stack_walker_new_for_target (target);
       spy_stack_walker_watch_cpu (walker, SPY_CPU_WINDOW_US);
-      if ((stacks = spy_stack_walker_sample (walker, &error)) != NULL)
+      /* As the recording reads them: with their native frames. */
+      if (spy_sampler_get_native (self->sampler))
+        unwinder = spy_native_unwinder_new_for_target (target);
+      stacks = unwinder != NULL ? spy_native_sample (unwinder, walker, &error)
+                                : spy_stack_walker_sample (walker, &error);
+      if (stacks != NULL)
         spy_stack_walker_read_thread_names (walker, stacks, NULL);
     }
   text = stacks ? format_stacks (target, stacks) : g_strdup (error->message);

@@ -902,6 +902,37 @@ test_launch_native (void)
   gui_test_wait_frames (GTK_WIDGET (window), 2);
   gui_test_screenshot ("window-native-flamegraph.png", 1280, 800);
 
+  /* Dump Stacks reads them as the recording does: libz's frames inside the
+   * Python line that calls it. One look may catch the line itself; until
+   * one shows the call. */
+  {
+    const char *pattern = "^Thread \\d+ \\(active\\)\n(    .*\n)*    \\S+ \\(libz\\.so[^\n]*\n"
+                          "(    .*\n)*    <module> \\(<string>:3\\)\n";
+    g_autofree char *text = NULL;
+
+    for (guint attempt = 0; attempt < 20 && (text == NULL || !g_regex_match_simple (pattern, text, 0, 0)); attempt++)
+      {
+        GtkWidget *stacks, *text_view;
+        GtkTextIter start, end;
+
+        g_clear_pointer (&text, g_free);
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (spy_window_get_profile_view (window)),
+                                                   "view.dump-stacks", NULL));
+        GUI_TEST_WAIT_UNTIL ((stacks = text_window_showing ("Stacks Now")) != NULL, 5.0);
+        g_assert_nonnull (stacks);
+        text_view = gui_test_find_descendant (stacks, GTK_TYPE_TEXT_VIEW);
+        gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view)), &start, &end);
+        text = gtk_text_iter_get_text (&start, &end);
+        if (g_regex_match_simple (pattern, text, 0, 0))
+          gui_test_screenshot ("window-native-dump-stacks.png", 1280, 800);
+        gtk_window_destroy (GTK_WINDOW (stacks));
+        GUI_TEST_WAIT_UNTIL (text_window_showing ("Stacks Now") == NULL, 5.0);
+      }
+    g_test_message ("%s", text);
+    if (!g_regex_match_simple (pattern, text, 0, 0))
+      g_error ("Dump Stacks shows no libz frames inside <module>:\n%s", text);
+  }
+
   /* By library: libz's functions add up in one row, marked native. */
   spy_profile_view_set_aggregation (spy_window_get_profile_view (window), SPY_AGGREGATE_LIBRARY);
   GUI_TEST_WAIT_UNTIL (g_str_has_prefix (first_function (window) ? first_function (window) : "", "libz.so"), 10.0);
