@@ -234,6 +234,21 @@ split_lines (const char *data,
   return lines->len > 0;
 }
 
+/* The first " (" of @text after which its parentheses pair up, or NULL. */
+static char *
+first_open (char *text)
+{
+  int depth = 0;
+
+  for (char *p = text; *p != '\0'; p++)
+    {
+      if (depth == 0 && p[0] == ' ' && p[1] == '(')
+        return p;
+      depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+    }
+  return NULL;
+}
+
 /* "function (file:line)", "function (file)" or just "function". */
 static guint32
 intern_frame_text (SpyProfile *profile,
@@ -244,11 +259,13 @@ intern_frame_text (SpyProfile *profile,
   char *open = NULL, *colon;
   gint64 line = 0;
 
-  /* The first " (": Python names hold no spaces, file names may. */
+  /* The first " (" after a name whose parentheses pair up: Python names
+   * hold none, a C++ name's may hold " (" ("f(void (*)(int))"), and file
+   * names may hold anything. */
   if (len >= 4 && copy[len - 1] == ')')
-    open = strstr (copy, " (");
+    open = first_open (copy);
   if (open == NULL || open == copy)
-    return spy_profile_intern_frame (profile, copy, "", 0, SPY_FRAME_PYTHON);
+    return spy_profile_intern_frame (profile, copy, "", 0, spy_format_guess_kind (copy, "", 0));
 
   copy[len - 1] = '\0';
   *open = '\0';
@@ -258,7 +275,8 @@ intern_frame_text (SpyProfile *profile,
     *colon = '\0';
   else
     line = 0;
-  return spy_profile_intern_frame (profile, copy, open + 2, line, SPY_FRAME_PYTHON);
+  return spy_profile_intern_frame (profile, copy, open + 2, line,
+                                   spy_format_guess_kind (copy, open + 2, line));
 }
 
 /* The stack for the ';'-separated frames of @text (empty frames skipped). */

@@ -39,6 +39,10 @@ void     spy_format_append_int         (GString    *out,
 char    *spy_format_file_name          (const SpyExportOptions *options,
                                         const char             *file);
 /* "function (file:line)", or "function (file)" without a line. */
+/* The kind of a frame read from a format that does not say it. */
+SpyFrameKind spy_format_guess_kind     (const char             *function,
+                                        const char             *file,
+                                        gint64                  line);
 void     spy_format_append_frame_text  (GString                *out,
                                         SpyProfile             *profile,
                                         const SpyProfileFrame  *frame,

@@ -738,8 +738,10 @@ build_tables (Importer   *im,
     {
       const RawFrame *frame = &g_array_index (im->frames, RawFrame, i);
 
-      frames[i] = spy_profile_intern_frame (profile, frame->name, frame->file != NULL ? frame->file : "",
-                                            frame->line, SPY_FRAME_PYTHON);
+      const char *file = frame->file != NULL ? frame->file : "";
+
+      frames[i] = spy_profile_intern_frame (profile, frame->name, file, frame->line,
+                                            spy_format_guess_kind (frame->name, file, frame->line));
     }
   /* The trie lists parents before children. */
   for (guint i = 0; i < im->stacks->len; i++)

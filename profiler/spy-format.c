@@ -351,6 +351,23 @@ append_collapsed_safe (GString    *out,
     }
 }
 
+/* Collapsed stacks and speedscope do not say a frame's kind. Ours write a
+ * native frame with its library as the file and no line: a frame with a
+ * line, or in Python source ("app.py", "<string>"), is Python; the idle
+ * frame is itself; any other is native (a library, or no file at all:
+ * perf's folded stacks). */
+SpyFrameKind
+spy_format_guess_kind (const char *function,
+                       const char *file,
+                       gint64      line)
+{
+  if (line > 0 || file[0] == '<' || g_str_has_suffix (file, ".py") || g_str_has_suffix (file, ".pyw"))
+    return SPY_FRAME_PYTHON;
+  if (file[0] == '\0' && strcmp (function, "<idle>") == 0)
+    return SPY_FRAME_IDLE;
+  return SPY_FRAME_NATIVE;
+}
+
 void
 spy_format_append_frame_text (GString                *out,
                               SpyProfile             *profile,

@@ -92,9 +92,9 @@ stack_text (SpyProfile *profile,
     {
       const SpyProfileFrame *f = spy_profile_get_frame (profile, g_array_index (scratch, guint32, i));
 
-      g_string_append_printf (text, "%s%s|%s|%d", i > 0 ? ";" : "",
+      g_string_append_printf (text, "%s%s|%s|%d|%u", i > 0 ? ";" : "",
                               spy_profile_get_string (profile, f->function),
-                              spy_profile_get_string (profile, f->file), f->line);
+                              spy_profile_get_string (profile, f->file), f->line, f->kind);
     }
   return g_string_free (text, FALSE);
 }
@@ -617,9 +617,10 @@ test_speedscope_foreign (void)
   g_assert_no_error (error);
   counts = count_stacks (loaded, TRUE);
   g_assert_cmpuint (g_hash_table_size (counts), ==, 3);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain|m.py|3")), ==, 1);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain|m.py|3;work||0")), ==, 3);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "1\twork||0")), ==, 3);
+  /* A frame with neither line nor Python file is native (1). */
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain|m.py|3|0")), ==, 1);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain|m.py|3|0;work||0|1")), ==, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "1\twork||0|1")), ==, 3);
   g_assert_cmpuint (spy_profile_get_meta (loaded)->rate, ==, 100);
   /* Times follow the weights: 0, 10, 20 ms. */
   g_assert_cmpuint (spy_profile_get_sample_times (loaded)[spy_profile_get_n_samples (loaded) - 1], ==, 20000);
@@ -798,6 +799,7 @@ test_collapsed_foreign (void)
     "   \n"
     "main;native_[k] 1\n"
     "py (file only.py);f (a.py:x) 2\n"
+    "qsort_r(void*, int (*)(void const*, void const*)) (libc.so.6);deflate (libz.so.1);cmp (app.py:3) 3\n"
     "a;;b 4";
   g_autoptr(GBytes) bytes = g_bytes_new_static (text, sizeof text - 1);
   g_autoptr(GError) error = NULL;
@@ -806,12 +808,16 @@ test_collapsed_foreign (void)
 
   g_assert_no_error (error);
   counts = count_stacks (loaded, FALSE);
-  g_assert_cmpuint (g_hash_table_size (counts), ==, 5);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\t<module>|/srv/a.py|3;run|threading.py|1010;leaf|x (y).py|7")), ==, 5);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain||0;foo||0;bar||0")), ==, 12);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain||0;native_[k]||0")), ==, 1);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tpy|file only.py|0;f|a.py:x|0")), ==, 2);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\ta||0;b||0")), ==, 4);
+  g_assert_cmpuint (g_hash_table_size (counts), ==, 6);
+  /* Kinds (0 Python, 1 native) from lines and files: perf's folded stacks
+   * (no files) are native; a C++ name keeps its " (". */
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\t<module>|/srv/a.py|3|0;run|threading.py|1010|0;leaf|x (y).py|7|0")), ==, 5);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain||0|1;foo||0|1;bar||0|1")), ==, 12);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tmain||0|1;native_[k]||0|1")), ==, 1);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\tpy|file only.py|0|0;f|a.py:x|0|1")), ==, 2);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts,
+                    "0\tqsort_r(void*, int (*)(void const*, void const*))|libc.so.6|0|1;deflate|libz.so.1|0|1;cmp|app.py|3|0")), ==, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (counts, "0\ta||0|1;b||0|1")), ==, 4);
 }
 
 static void
