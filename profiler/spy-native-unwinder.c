@@ -82,6 +82,7 @@ typedef enum {
  * An unwind is a function of the pc, the stack pointer, the stack words it
  * read and the code: while those are the same, so are the frames. */
 typedef struct {
+  SpyNativeUnwinder *unwinder;
   pid_t    tid;
   int      syscall_fd;    /* /proc/PID/task/TID/syscall: where it waits */
   int      schedstat_fd;  /* /proc/PID/task/TID/schedstat: its times on a CPU */
@@ -122,11 +123,14 @@ struct _SpyNativeUnwinder {
   GHashTable       *known;               /* tid → Known */
   guint             serial;              /* of the stops */
   guint             asked;               /* the last stop frames were asked after */
+  guint             n_files;             /* of the Known, open */
   guint64           n_rested;
 };
 
-/* Threads known at most; past that, a thread is stopped at every sample. */
+/* Threads known at most, and their /proc files open at most (two each):
+ * past those, a thread is stopped at every sample. */
 #define MAX_KNOWN 256
+#define MAX_FILES 256
 
 G_DEFINE_FINAL_TYPE (SpyNativeUnwinder, spy_native_unwinder, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-native-error-quark, spy_native_error)
@@ -679,14 +683,24 @@ take_lingering (SpyNativeUnwinder *self,
 }
 
 static void
+close_proc_file (SpyNativeUnwinder *self,
+                 int               *fd)
+{
+  if (*fd >= 0)
+    {
+      close (*fd);
+      *fd = -1;
+      self->n_files--;
+    }
+}
+
+static void
 known_free (gpointer data)
 {
   Known *known = data;
 
-  if (known->syscall_fd >= 0)
-    close (known->syscall_fd);
-  if (known->schedstat_fd >= 0)
-    close (known->schedstat_fd);
+  close_proc_file (known->unwinder, &known->syscall_fd);
+  close_proc_file (known->unwinder, &known->schedstat_fd);
   g_array_unref (known->words);
   g_array_unref (known->pcs);
   g_free (known);
@@ -702,6 +716,7 @@ lookup_known (SpyNativeUnwinder *self,
   if (known == NULL && g_hash_table_size (self->known) < MAX_KNOWN)
     {
       known = g_new0 (Known, 1);
+      known->unwinder = self;
       known->tid = tid;
       known->syscall_fd = known->schedstat_fd = -1;
       known->words = g_array_new (FALSE, FALSE, sizeof (Word));
@@ -711,14 +726,15 @@ lookup_known (SpyNativeUnwinder *self,
   return known;
 }
 
-/* Reads a small /proc file from its start, as text. */
+/* Reads a small /proc file of thread @tid from its start, as text; the
+ * file is kept open while there are not too many. */
 static gboolean
-read_proc_text (int   *fd,
-                GPid   pid,
-                pid_t  tid,
-                const char *name,
-                char  *buf,
-                gsize  size)
+read_proc_text (SpyNativeUnwinder *self,
+                int               *fd,
+                pid_t              tid,
+                const char        *name,
+                char              *buf,
+                gsize              size)
 {
   ssize_t n;
 
@@ -726,16 +742,18 @@ read_proc_text (int   *fd,
     {
       char path[96];
 
-      g_snprintf (path, sizeof path, "/proc/%d/task/%d/%s", (int) pid, (int) tid, name);
+      if (self->n_files >= MAX_FILES)
+        return FALSE;
+      g_snprintf (path, sizeof path, "/proc/%d/task/%d/%s", (int) self->pid, (int) tid, name);
       if ((*fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
         return FALSE;
+      self->n_files++;
     }
   n = pread (*fd, buf, size - 1, 0);
   if (n <= 0)
     {
       /* Gone; its number may come back as another thread: open anew. */
-      close (*fd);
-      *fd = -1;
+      close_proc_file (self, fd);
       return FALSE;
     }
   buf[n] = '\0';
@@ -752,7 +770,7 @@ read_pcount (SpyNativeUnwinder *self,
   char buf[128];
   char *at = buf, *end;
 
-  if (!read_proc_text (&known->schedstat_fd, self->pid, known->tid, "schedstat", buf, sizeof buf))
+  if (!read_proc_text (self, &known->schedstat_fd, known->tid, "schedstat", buf, sizeof buf))
     return FALSE;
   for (guint field = 0; field < 3; field++)
     {
@@ -776,7 +794,7 @@ read_waiting (SpyNativeUnwinder *self,
   char *at = buf, *end;
   guint64 value = 0;
 
-  if (!read_proc_text (&known->syscall_fd, self->pid, known->tid, "syscall", buf, sizeof buf))
+  if (!read_proc_text (self, &known->syscall_fd, known->tid, "syscall", buf, sizeof buf))
     return FALSE;
   /* "NR ARG1 … ARG6 SP PC"; "-1 SP PC" out of a call; "running". */
   if (g_ascii_strtoll (at, &end, 10) < 0 || end == at)
