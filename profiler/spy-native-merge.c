@@ -294,7 +294,6 @@ spy_native_sample (SpyNativeUnwinder  *unwinder,
 {
   g_autoptr(GPtrArray) stacks = NULL;
   g_autoptr(GPtrArray) all_pcs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  g_autoptr(GArray) natives = g_array_new (FALSE, FALSE, sizeof (SpyMixedFrame));
   SpyTarget *target = spy_stack_walker_get_target (walker);
   guint major = target != NULL ? spy_target_get_version_hex (target) >> 24 : 3;
 
@@ -321,11 +320,19 @@ spy_native_sample (SpyNativeUnwinder  *unwinder,
   for (guint i = 0; stacks != NULL && i < stacks->len; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      g_autoptr(GArray) fresh = NULL;
+      GArray *natives;
 
       if (stack->native_error != NULL)
         continue;
-      spy_native_symbolize (spy_native_unwinder_get_modules (unwinder), major,
-                            g_ptr_array_index (all_pcs, i), natives);
+      /* A thread left resting: its frames named as at the last sample. */
+      if ((natives = spy_native_unwinder_get_kept (unwinder, stack->native_id)) == NULL)
+        {
+          natives = fresh = g_array_new (FALSE, FALSE, sizeof (SpyMixedFrame));
+          spy_native_symbolize (spy_native_unwinder_get_modules (unwinder), major,
+                                g_ptr_array_index (all_pcs, i), fresh);
+          spy_native_unwinder_keep (unwinder, stack->native_id, fresh);
+        }
       stack->mixed = g_array_new (FALSE, FALSE, sizeof (SpyMixedFrame));
       if (!spy_native_merge (natives, stack->frames, stack->idle_evals, stack->mixed))
         {

@@ -95,6 +95,7 @@ typedef struct {
   GArray  *pcs;           /* SpyNativePc */
   guint64  pcount;        /* times it was put on a CPU, at this stop */
   Left     left;
+  GArray  *kept;          /* the caller's, for pcs; or NULL */
 } Known;
 
 struct _SpyNativeUnwinder {
@@ -492,6 +493,35 @@ spy_native_unwinder_get_modules (SpyNativeUnwinder *self)
   return self->modules;
 }
 
+GArray *
+spy_native_unwinder_get_kept (SpyNativeUnwinder *self,
+                              gint64             tid)
+{
+  Known *known;
+
+  g_return_val_if_fail (SPY_IS_NATIVE_UNWINDER (self), NULL);
+
+  known = g_hash_table_lookup (self->known, GINT_TO_POINTER ((pid_t) tid));
+  return known != NULL && known->left == LEFT_RESTING ? known->kept : NULL;
+}
+
+void
+spy_native_unwinder_keep (SpyNativeUnwinder *self,
+                          gint64             tid,
+                          GArray            *array)
+{
+  Known *known;
+
+  g_return_if_fail (SPY_IS_NATIVE_UNWINDER (self));
+  g_return_if_fail (array != NULL);
+
+  if ((known = g_hash_table_lookup (self->known, GINT_TO_POINTER ((pid_t) tid))) == NULL)
+    return;
+  g_array_ref (array);
+  g_clear_pointer (&known->kept, g_array_unref);
+  known->kept = array;
+}
+
 guint64
 spy_native_unwinder_get_n_rested (SpyNativeUnwinder *self)
 {
@@ -703,6 +733,7 @@ known_free (gpointer data)
   close_proc_file (known->unwinder, &known->schedstat_fd);
   g_array_unref (known->words);
   g_array_unref (known->pcs);
+  g_clear_pointer (&known->kept, g_array_unref);
   g_free (known);
 }
 
@@ -1134,6 +1165,7 @@ spy_native_unwinder_unwind (SpyNativeUnwinder  *self,
           return FALSE;
         }
       known->valid = FALSE;
+      g_clear_pointer (&known->kept, g_array_unref);
     }
   tracee = find_tracee (self, tid);
   if (tracee == NULL || !tracee->stopped)

@@ -64,6 +64,15 @@ SpyNativeUnwinder *spy_native_unwinder_new_for_target (SpyTarget       *target);
 gboolean           spy_native_check_access         (SpyTarget          *target,
                                                     GError            **error);
 SpyNativeModules  *spy_native_unwinder_get_modules (SpyNativeUnwinder  *self);
+/* What the caller made of @tid's frames (an array of its own, given to
+ * spy_native_unwinder_keep()) while they are the ones it was made of:
+ * the thread was left resting at this stop. NULL otherwise. */
+GArray            *spy_native_unwinder_get_kept    (SpyNativeUnwinder  *self,
+                                                    gint64              tid);
+/* Keeps a reference to @array with @tid's frames as they are now. */
+void               spy_native_unwinder_keep        (SpyNativeUnwinder  *self,
+                                                    gint64              tid,
+                                                    GArray             *array);
 /* Thread-stacks given without stopping the thread: it had not run since
  * its frames were read. */
 guint64            spy_native_unwinder_get_n_rested (SpyNativeUnwinder *self);
