@@ -530,7 +530,7 @@ sample_process (SpyWorker *self,
   g_autoptr(GPtrArray) stacks = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) running = NULL;
-  gboolean stopped = FALSE;
+  gboolean stopped = FALSE, thread_failed = FALSE;
 
   if (self->config.blocking)
     {
@@ -588,14 +588,17 @@ sample_process (SpyWorker *self,
       if (self->config.gil_only && !stack->gil)
         continue;
       /* --native: a stack without its native part would be a stack of
-       * another shape; such a thread's sample is a failed one. */
+       * another shape; it is left out, and the sample counts as failed
+       * (once, however many of its threads failed). */
       if (process->unwinder != NULL && stack->mixed == NULL)
         {
-          self->failed++;
+          thread_failed = TRUE;
           continue;
         }
       add_stack (self, process, stack, elapsed_ns);
     }
+  if (thread_failed)
+    self->failed++;
   return TRUE;
 }
 
