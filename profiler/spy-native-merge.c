@@ -234,7 +234,7 @@ spy_native_merge (GArray *natives,
   /* Stopped in code that Python frames called (not in how the thread
    * started): the eval frames further out, and so which eval frame runs
    * which Python frame, are not known. */
-  if (natives->len > 0 && python->len > 0)
+  if (natives->len > 0)
     {
       const SpyMixedFrame *last = &g_array_index (natives, SpyMixedFrame, natives->len - 1);
 

@@ -191,7 +191,15 @@ test_cut_in_code (void)
   g_assert_false (spy_native_merge (natives_array, python_array, 0, merged));
   g_assert_cmpuint (merged->len, ==, 0);
 
+  /* No Python frame read (a thread caught entering the loop, its frame
+   * not linked yet): still no stack, not the C frames alone. */
+  g_array_set_size (python_array, 0);
+  g_assert_false (spy_native_merge (natives_array, python_array, 0, merged));
+  g_assert_cmpuint (merged->len, ==, 0);
+
   g_array_index (natives_array, SpyMixedFrame, 1).role = SPY_NATIVE_FRAME_STARTUP;
+  g_array_unref (python_array);
+  python_array = python_stack (python);
   g_assert_true (spy_native_merge (natives_array, python_array, 0, merged));
   g_assert_cmpuint (merged->len, ==, 2);
 }
