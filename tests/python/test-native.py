@@ -78,6 +78,15 @@ def start_workload(python, script, ext_dir, extra_env=None):
                             stdout=subprocess.PIPE, env=env)
 
 
+def start_script(python, tmp, name, text, env=None):
+    """Writes @text to @tmp/@name and starts it under @python, its stdout
+    a pipe."""
+    script = os.path.join(tmp, name)
+    with open(script, "w") as f:
+        f.write(text)
+    return subprocess.Popen([python, script], stdout=subprocess.PIPE, env=env)
+
+
 def read_truth(process):
     line = process.stdout.readline().decode("utf-8")
     if not line.startswith("SPYGLASS-TRUTH "):
@@ -287,11 +296,8 @@ def qsort_in_place(frames, names, at):
 
 
 def case_record(args, tmp):
-    script = os.path.join(tmp, "record_workload.py")
-    with open(script, "w") as f:
-        f.write(RECORD_WORKLOAD)
     output = os.path.join(tmp, "native.txt")
-    process = subprocess.Popen([args.python, script], stdout=subprocess.PIPE)
+    process = start_script(args.python, tmp, "record_workload.py", RECORD_WORKLOAD)
     try:
         if process.stdout.readline() != b"READY\n":
             raise Failure("the workload did not start")
@@ -405,14 +411,11 @@ def dump_no_tables(args, tmp):
 def case_robust(args, tmp):
     build_extensions(args.python, tmp, no_unwind_tables=True)
     dump_no_tables(args, tmp)
-    script = os.path.join(tmp, "churn_workload.py")
-    with open(script, "w") as f:
-        f.write(CHURN_WORKLOAD)
     env = dict(os.environ, SPY_NATIVE_EXT_DIR=tmp)
 
     # Threads born and gone while being stopped, code without unwind
     # tables; then the target killed while recording.
-    process = subprocess.Popen([args.python, script], stdout=subprocess.PIPE, env=env)
+    process = start_script(args.python, tmp, "churn_workload.py", CHURN_WORKLOAD, env)
     output = os.path.join(tmp, "churn.spyprof")
     try:
         if process.stdout.readline() != b"READY\n":
@@ -443,7 +446,7 @@ def case_robust(args, tmp):
 
     # Spyglass killed (SIGKILL) mid-sample, many times, at a high rate:
     # the kernel lets go of every thread it had stopped.
-    process = subprocess.Popen([args.python, script], stdout=subprocess.PIPE, env=env)
+    process = start_script(args.python, tmp, "churn_workload.py", CHURN_WORKLOAD, env)
     try:
         if process.stdout.readline() != b"READY\n":
             raise Failure("the workload did not start")
@@ -542,11 +545,8 @@ def in_libc(frames, at, name):
 
 
 def case_waiting(args, tmp):
-    script = os.path.join(tmp, "waiting_workload.py")
-    with open(script, "w") as f:
-        f.write(WAITING_WORKLOAD)
     output = os.path.join(tmp, "waiting.txt")
-    process = subprocess.Popen([args.python, script], stdout=subprocess.PIPE)
+    process = start_script(args.python, tmp, "waiting_workload.py", WAITING_WORKLOAD)
     try:
         line = process.stdout.readline().decode()
         if not line.startswith("READY "):
