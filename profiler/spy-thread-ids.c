@@ -12,9 +12,19 @@
  * the first 2 KiB (0x2d0 on glibc 2.36). */
 #define SCAN_BYTES 2048
 
+/* Not found in the threads there were (not glibc, or a thread between
+ * its creation and its start): looked for again after 1, 2, 4 … fills,
+ * at most this many apart. Fills with no thread to look at (Python
+ * starting) do not count. */
+#define MAX_RETRY_FILLS 1024
+
+/* A thread's tid is read again this many fills after the last read: a
+ * thread that ended and a new one that got both its thread state's
+ * address and its struct pthread between two fills has another tid. */
+#define RECHECK_FILLS 512
+
 enum {
-  OFFSET_UNKNOWN = -1,   /* not looked for yet */
-  OFFSET_NONE = -2,      /* looked for, not found: not glibc, or not readable */
+  OFFSET_UNKNOWN = -1,   /* not found yet */
 };
 
 /* A thread seen: its state's address is the key. */
@@ -23,6 +33,7 @@ typedef struct {
   guint64 thread_id;
   gint32  tid;
   guint64 seen_in;       /* the last fill that saw it */
+  guint64 read_in;       /* the fill that read its tid */
 } Known;
 
 struct _SpyThreadIds {
@@ -31,6 +42,8 @@ struct _SpyThreadIds {
   gint64      offset;
   GHashTable *known;     /* &Known.tstate → Known */
   guint64     fills;
+  guint64     retry_at;  /* the fill that looks for the offset again */
+  guint64     retry_gap;
 };
 
 SpyThreadIds *
@@ -72,20 +85,42 @@ is_our_task (SpyThreadIds *self,
   return tid > 0 && g_file_test (path, G_FILE_TEST_IS_DIR);
 }
 
+/* A thread state made for a thread not started yet carries the id of the
+ * thread that made it until the new thread runs (≤3.10), and no frame:
+ * it has no tid of its own yet. */
+static gboolean
+not_started (GPtrArray            *stacks,
+             const SpyThreadStack *stack)
+{
+  if (stack->frames != NULL && stack->frames->len > 0)
+    return FALSE;
+  for (guint i = 0; i < stacks->len; i++)
+    {
+      const SpyThreadStack *other = g_ptr_array_index (stacks, i);
+
+      if (other != stack && other->thread_id == stack->thread_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* An offset where @main holds the pid and every other thread one of the
- * process's other tasks. */
+ * process's other tasks. A thread state that shares @main's thread id is
+ * one not started yet, or @main is: it says nothing. */
 static gboolean
 offset_fits (SpyThreadIds *self,
              GPtrArray    *stacks,
              guint         main,
              gint64        offset)
 {
+  const SpyThreadStack *main_stack = g_ptr_array_index (stacks, main);
+
   for (guint i = 0; i < stacks->len; i++)
     {
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       gint32 tid;
 
-      if (i == main || stack->thread_id == 0)
+      if (i == main || stack->thread_id == 0 || stack->thread_id == main_stack->thread_id)
         continue;
       if (!read_tid (self, stack->thread_id, offset, &tid) || tid == self->pid || !is_our_task (self, tid))
         return FALSE;
@@ -93,11 +128,14 @@ offset_fits (SpyThreadIds *self,
   return TRUE;
 }
 
-static void
+/* FALSE when no thread could be looked at: the interpreter has no thread
+ * state yet, or not one that is filled in. */
+static gboolean
 find_offset (SpyThreadIds *self,
              GPtrArray    *stacks)
 {
-  self->offset = OFFSET_NONE;
+  gboolean looked = FALSE;
+
   for (guint i = 0; i < stacks->len; i++)
     {
       const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
@@ -105,6 +143,7 @@ find_offset (SpyThreadIds *self,
 
       if (stack->thread_id == 0 || !spy_memory_read (self->memory, stack->thread_id, buf, sizeof buf, NULL))
         continue;
+      looked = TRUE;
       for (gint64 offset = 0; offset + 4 <= SCAN_BYTES; offset += 4)
         {
           gint32 value;
@@ -113,10 +152,11 @@ find_offset (SpyThreadIds *self,
           if (value == self->pid && offset_fits (self, stacks, i, offset))
             {
               self->offset = offset;
-              return;
+              return TRUE;
             }
         }
     }
+  return looked;
 }
 
 /* Threads that were not seen in this fill are gone. */
@@ -136,31 +176,49 @@ spy_thread_ids_fill (SpyThreadIds *self,
 
   g_return_if_fail (self != NULL && stacks != NULL);
 
-  if (self->offset == OFFSET_UNKNOWN)
-    find_offset (self, stacks);
-  if (self->offset < 0)
-    return;
   self->fills++;
+  if (self->offset == OFFSET_UNKNOWN)
+    {
+      if (self->fills < self->retry_at)
+        return;
+      if (!find_offset (self, stacks))
+        return;
+      if (self->offset == OFFSET_UNKNOWN)
+        {
+          self->retry_gap = CLAMP (self->retry_gap * 2, 1, MAX_RETRY_FILLS);
+          self->retry_at = self->fills + self->retry_gap;
+          return;
+        }
+    }
   for (guint i = 0; i < stacks->len; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       Known *known;
       gint32 tid;
 
-      if (stack->native_id != 0 || stack->thread_id == 0)
+      if (stack->native_id != 0 || stack->thread_id == 0 || not_started (stacks, stack))
         continue;
-      /* A thread keeps its tid: read once while its thread state lives. */
+      /* A thread keeps its tid: read while its thread state lives, and
+       * again now and then. */
       known = g_hash_table_lookup (self->known, &stack->tstate);
-      if (known == NULL || known->thread_id != stack->thread_id)
+      if (known == NULL || known->thread_id != stack->thread_id ||
+          self->fills - known->read_in >= RECHECK_FILLS)
         {
           if (!read_tid (self, stack->thread_id, self->offset, &tid) || !is_our_task (self, tid))
-            continue;
-          known = g_new (Known, 1);
-          known->tstate = stack->tstate;
-          known->thread_id = stack->thread_id;
+            {
+              g_hash_table_remove (self->known, &stack->tstate);
+              continue;
+            }
+          if (known == NULL || known->thread_id != stack->thread_id)
+            {
+              known = g_new (Known, 1);
+              known->tstate = stack->tstate;
+              known->thread_id = stack->thread_id;
+              g_hash_table_replace (self->known, &known->tstate, known);
+              added++;
+            }
           known->tid = tid;
-          g_hash_table_replace (self->known, &known->tstate, known);
-          added++;
+          known->read_in = self->fills;
         }
       known->seen_in = self->fills;
       stack->native_id = known->tid;
