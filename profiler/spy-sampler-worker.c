@@ -571,6 +571,7 @@ sample_process (SpyWorker *self,
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       ThreadInfo *info = lookup_thread (self, process->pid, stack, FALSE);
+      SpyTarget *target = spy_stack_walker_get_target (process->walker);
 
       /* ≤3.10 may learn native ids from the threading module. */
       if (stack->native_id == 0 && info != NULL && info->native_id != 0)
@@ -578,11 +579,18 @@ sample_process (SpyWorker *self,
       /* Active: runnable now, and not counted running for more time than
        * it used a CPU (a waiter woken every few ms is runnable often and
        * runs little). Not "holds the GIL": that would count its CPU time
-       * twice. */
-      stack->active = stack->native_id != 0 &&
-                      spy_target_thread_ran (spy_stack_walker_get_target (process->walker), stack->native_id, now);
-      if (running != NULL)
-        stack->active = g_hash_table_contains (running, GINT_TO_POINTER ((int) stack->native_id));
+       * twice. A thread whose kernel id is not known (yet) runs when it
+       * holds the GIL, as the walker says. --blocking looked at who was
+       * runnable before it stopped them all: a thread that SIGCONT woke
+       * from its wait is runnable for a moment but runs little. */
+      if (stack->native_id == 0)
+        stack->active = stack->gil;
+      else if (running != NULL)
+        stack->active = spy_target_thread_ran_known (target, stack->native_id, now,
+                                                     g_hash_table_contains (running,
+                                                                            GINT_TO_POINTER ((int) stack->native_id)));
+      else
+        stack->active = spy_target_thread_ran (target, stack->native_id, now);
       if (!self->config.idle && !stack->active)
         continue;
       if (self->config.gil_only && !stack->gil)

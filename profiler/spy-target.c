@@ -845,24 +845,26 @@ spy_target_thread_ran_since (SpyTarget  *self,
   return read_task_run_ns (self->pid, tid, &run_ns) && run_ns > *before;
 }
 
-gboolean
-spy_target_thread_ran (SpyTarget *self,
-                       gint64     tid,
-                       gint64     now_ns)
+/* @runnable: 1 or 0 when the caller knows, -1 to look. */
+static gboolean
+thread_ran (SpyTarget *self,
+            gint64     tid,
+            gint64     now_ns,
+            int        runnable)
 {
   TaskClock *clock;
   guint64 run_ns;
   gint64 interval;
 
-  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
-
+  if (runnable < 0)
+    runnable = spy_target_thread_is_running (self, tid);
   clock = g_hash_table_lookup (self->task_clocks, &tid);
   if (clock == NULL)
     {
       char path[96];
 
       if (g_hash_table_size (self->task_clocks) >= MAX_TASK_FDS)
-        return spy_target_thread_is_running (self, tid);
+        return runnable;
       g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/schedstat", (int) self->pid, tid);
       clock = g_new0 (TaskClock, 1);
       clock->tid = tid;
@@ -870,11 +872,11 @@ spy_target_thread_ran (SpyTarget *self,
       if (clock->fd < 0 || !read_run_ns (clock, &clock->run_ns))
         {
           task_clock_free (clock);
-          return spy_target_thread_is_running (self, tid);
+          return runnable;
         }
       clock->at_ns = now_ns;
       g_hash_table_insert (self->task_clocks, &clock->tid, clock);
-      return spy_target_thread_is_running (self, tid);
+      return runnable;
     }
   if (!read_run_ns (clock, &run_ns))
     {
@@ -889,10 +891,31 @@ spy_target_thread_ran (SpyTarget *self,
    * in its wait after a burst is not); and not counted running for more
    * time than it spent on a CPU, so a waiter woken every few ms, runnable
    * at many samples, counts for the little it runs. */
-  if (clock->credit_ns < -CREDIT_LIMIT_NS || !spy_target_thread_is_running (self, tid))
+  if (clock->credit_ns < -CREDIT_LIMIT_NS || !runnable)
     return FALSE;
   clock->credit_ns -= interval;
   return TRUE;
+}
+
+gboolean
+spy_target_thread_ran (SpyTarget *self,
+                       gint64     tid,
+                       gint64     now_ns)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  return thread_ran (self, tid, now_ns, -1);
+}
+
+gboolean
+spy_target_thread_ran_known (SpyTarget *self,
+                             gint64     tid,
+                             gint64     now_ns,
+                             gboolean   runnable)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  return thread_ran (self, tid, now_ns, runnable ? 1 : 0);
 }
 
 char *

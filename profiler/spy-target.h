@@ -67,6 +67,12 @@ void                   spy_target_thaw_thread_states   (SpyTarget  *self);
 gboolean               spy_target_thread_ran           (SpyTarget  *self,
                                                         gint64      tid,
                                                         gint64      now_ns);
+/* The same, for a caller that knows whether @tid was runnable (it looked
+ * before stopping the whole process: --blocking). */
+gboolean               spy_target_thread_ran_known     (SpyTarget  *self,
+                                                        gint64      tid,
+                                                        gint64      now_ns,
+                                                        gboolean    runnable);
 /* For a single look: each thread's CPU time now (tid → guint64 ns, from
  * schedstat), and then whether @tid is runnable and ran on a CPU since
  * @then. A thread runnable all that time without a CPU did not run. */
