@@ -884,7 +884,12 @@ thread_ran (SpyTarget *self,
       return FALSE;
     }
   interval = MAX (now_ns - clock->at_ns, 0);
-  clock->credit_ns = MIN (clock->credit_ns + (gint64) (run_ns - MIN (run_ns, clock->run_ns)), CREDIT_LIMIT_NS);
+  /* What it may carry is bounded to 12 ms beyond this sample's interval
+   * (what a sample counted running pays): a thread that ran all through
+   * a long wait of ours (a loaded machine) stays counted, not short of
+   * credit for the samples after it. */
+  clock->credit_ns = MIN (clock->credit_ns + (gint64) (run_ns - MIN (run_ns, clock->run_ns)),
+                          CREDIT_LIMIT_NS + interval);
   clock->run_ns = run_ns;
   clock->at_ns = now_ns;
   /* Runnable now, so the stack we read is the one it runs (a thread back
