@@ -7,7 +7,7 @@
 G_BEGIN_DECLS
 
 /* Samples per second at most. */
-#define SPY_SAMPLER_MAX_RATE 10000
+#define SPY_SAMPLER_MAX_RATE 1000000
 
 #define SPY_TYPE_SAMPLER (spy_sampler_get_type ())
 G_DECLARE_FINAL_TYPE (SpySampler, spy_sampler, SPY, SAMPLER, GObject)

@@ -27,6 +27,10 @@ typedef struct {
   SpyFormat         format;
   SpyExportOptions  export;
   double            save_every;
+  gboolean          said_behind;
+  /* The start of the second that say_if_behind() looks at. */
+  double            window_at;
+  guint64           window_taken, window_late;
 } Recording;
 
 static gboolean
@@ -65,10 +69,52 @@ print_progress (Recording *recording)
   fflush (stderr);
 }
 
+/* Once, when a tenth of the ticks or more were missed in a second (from
+ * half a second in: starting may take long, --native reading libraries):
+ * the rate asked is more than this machine does. */
+#define BEHIND_SKIP_S 0.5
+#define BEHIND_WINDOW_S 1.0
+
+static void
+say_if_behind (Recording *recording)
+{
+  SpySampler *sampler = recording->sampler;
+  guint64 taken = spy_sampler_get_samples_taken (sampler), late = spy_sampler_get_samples_late (sampler);
+  double elapsed = spy_sampler_get_elapsed (sampler);
+  guint64 window_taken, window_late;
+
+  if (recording->said_behind || elapsed < BEHIND_SKIP_S)
+    return;
+  if (recording->window_at == 0)
+    {
+      recording->window_at = elapsed;
+      recording->window_taken = taken;
+      recording->window_late = late;
+      return;
+    }
+  if (elapsed - recording->window_at < BEHIND_WINDOW_S)
+    return;
+  window_taken = taken - recording->window_taken;
+  window_late = late - recording->window_late;
+  if (window_late * 10 >= window_taken + window_late)
+    {
+      recording->said_behind = TRUE;
+      fprintf (stderr, "%sspyglass record: sampling about %.0f times per second, not the %u asked: "
+               "this machine cannot keep up. It goes on as fast as it can, on schedule, and counts "
+               "the ticks it misses as late.\n",
+               recording->progress ? "\r\033[K" : "",
+               (double) window_taken / (elapsed - recording->window_at), spy_sampler_get_rate (sampler));
+    }
+  recording->window_at = elapsed;
+  recording->window_taken = taken;
+  recording->window_late = late;
+}
+
 static void
 on_samples_added (SpySampler *sampler,
                   Recording  *recording)
 {
+  say_if_behind (recording);
   if (recording->progress)
     print_progress (recording);
 }

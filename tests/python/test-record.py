@@ -12,9 +12,12 @@
   subprocesses-shell  a shell as the root: dump and record --subprocesses
               follow the Python processes under it; a zombie is skipped
   bad-output  an unwritable output path fails before sampling starts
+  high-rate   -r 1000000: said once that the machine cannot keep up, every
+              tick taken or counted late; -r 1000001 refused
 """
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -471,8 +474,53 @@ def case_blocking(spyglass, python, version):
         target.wait()
 
 
+def spyprof_meta(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return json.loads(data.decode("utf-8"))["meta"]
+
+
+def case_high_rate(spyglass, python, version):
+    """-r goes up to 1 000 000. Past what this machine does, record says so
+    once, goes on sampling as fast as it can on schedule, and every tick
+    is accounted for, taken or late. Past 1 000 000 it is refused."""
+    require_python(python, version)
+    rate = 1000000
+    target = subprocess.Popen([python, os.path.join(HERE, "accuracy_workload.py")], stdout=subprocess.PIPE)
+    try:
+        if target.stdout.readline().strip() != b"ready":
+            raise Failure("workload did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "fast.spyprof")
+            code, _, stderr = record(spyglass, ["-r", str(rate), "-d", "2", "-o", out, "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record -r %d failed" % rate)
+            meta = spyprof_meta(out)
+    finally:
+        target.kill()
+        target.wait()
+    said = [line for line in stderr.splitlines() if "cannot keep up" in line]
+    if len(said) != 1:
+        raise Failure("wanted one line saying it cannot keep up, got %d: %r" % (len(said), stderr))
+    seconds = meta["duration"] / 1e6
+    taken, late = meta["samples_taken"], meta["samples_late"]
+    log("%d ticks taken (%.0f per second) and %d late in %.2f s at -r %d"
+        % (taken, taken / seconds, late, seconds, rate))
+    if abs(taken + late - rate * seconds) > 0.02 * rate * seconds:
+        raise Failure("%d taken + %d late ticks in %.2f s: not the %d per second asked"
+                      % (taken, late, seconds, rate))
+    if late == 0 or taken < 1000:
+        raise Failure("at -r %d: %d ticks taken, %d late" % (rate, taken, late))
+    code, _, stderr = record(spyglass, ["-r", str(rate + 1), "-d", "1", "--", python, "-c", "pass"])
+    if code != 2 or "between 1 and %d" % rate not in stderr:
+        raise Failure("-r %d: exit %d, %r" % (rate + 1, code, stderr))
+
+
 CASES = {
     "blocking": case_blocking,
+    "high-rate": case_high_rate,
     "accuracy-1-thread": lambda s, p, v: case_accuracy(s, p, v, 1),
     "accuracy-4-threads": lambda s, p, v: case_accuracy(s, p, v, 4),
     "idle": case_idle,
