@@ -511,7 +511,9 @@ def case_high_rate(spyglass, python, version):
     if abs(taken + late - rate * seconds) > 0.02 * rate * seconds:
         raise Failure("%d taken + %d late ticks in %.2f s: not the %d per second asked"
                       % (taken, late, seconds, rate))
-    if late == 0 or taken < 1000:
+    # It went on sampling: a slow machine (the sanitizer build) takes a few
+    # hundred ticks a second.
+    if late == 0 or taken < 100:
         raise Failure("at -r %d: %d ticks taken, %d late" % (rate, taken, late))
     code, _, stderr = record(spyglass, ["-r", str(rate + 1), "-d", "1", "--", python, "-c", "pass"])
     if code != 2 or "between 1 and %d" % rate not in stderr:
