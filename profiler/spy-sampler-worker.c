@@ -25,6 +25,22 @@
 /* A child that is not (yet) readable as Python is tried for this long. */
 #define CHILD_RETRY_NS (5000 * G_GINT64_CONSTANT (1000000))
 
+/* What the last read of thread names found of one thread. */
+typedef struct {
+  guint64 tstate;     /* its thread state then: a new one is a new thread */
+  char   *name;       /* or NULL */
+  gint64  native_id;  /* or 0 */
+} Named;
+
+static void
+named_free (gpointer data)
+{
+  Named *named = data;
+
+  g_free (named->name);
+  g_free (named);
+}
+
 /* One process being sampled. */
 typedef struct {
   GPid               pid;
@@ -34,6 +50,7 @@ typedef struct {
   guint              native_generation;
   GHashTable        *frame_ids;    /* (SpyCode*, line) → worker frame id */
   GHashTable        *native_ids;   /* symbol (or pc) address → worker frame id */
+  GHashTable        *names;        /* thread id → Named, at the last read */
   gint64             names_read_at;
 } Process;
 
@@ -81,6 +98,7 @@ process_free (gpointer data)
   g_clear_object (&process->unwinder);
   g_clear_pointer (&process->frame_ids, g_hash_table_unref);
   g_clear_pointer (&process->native_ids, g_hash_table_unref);
+  g_clear_pointer (&process->names, g_hash_table_unref);
   g_free (process);
 }
 
@@ -149,6 +167,7 @@ process_new (SpyTarget *target,
   /* Who is running the sampler decides itself: see sample_process. */
   spy_stack_walker_set_skip_active (process->walker, TRUE);
   process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  process->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, named_free);
   process->names_read_at = 0;  /* monotonic time is never near 0 */
   return process;
 }
@@ -342,7 +361,10 @@ lookup_thread (SpyWorker            *self,
   return info;
 }
 
-/* Names and native ids: read when a thread is new, and every so often. */
+/* Names and native ids: read when a thread is new, and every so often;
+ * in between, each stack gets the name read last. (A thread that is never
+ * recorded, an idle one without --idle, is new only once: reading names
+ * costs more than a sample.) */
 static void
 update_thread_names (SpyWorker *self,
                      Process   *process,
@@ -352,17 +374,47 @@ update_thread_names (SpyWorker *self,
   gboolean unknown = FALSE;
 
   for (guint i = 0; i < stacks->len && !unknown; i++)
-    unknown = lookup_thread (self, process->pid, g_ptr_array_index (stacks, i), FALSE) == NULL;
+    {
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+      const Named *named = g_hash_table_lookup (process->names, &stack->thread_id);
+
+      /* A thread id used again, by a thread started since: it is new. (A
+       * thread state with no id, or one not started yet that shares its
+       * maker's, gets its name once it runs.) */
+      if (stack->thread_id != 0 && stack->frames->len > 0)
+        unknown = named == NULL || named->tstate != stack->tstate;
+    }
   if (!unknown && now - process->names_read_at < NAMES_INTERVAL_NS)
-    return;
+    {
+      for (guint i = 0; i < stacks->len; i++)
+        {
+          SpyThreadStack *stack = g_ptr_array_index (stacks, i);
+          const Named *named = g_hash_table_lookup (process->names, &stack->thread_id);
+
+          if (named == NULL || named->tstate != stack->tstate)
+            continue;
+          if (stack->name == NULL)
+            stack->name = g_strdup (named->name);
+          if (stack->native_id == 0)
+            stack->native_id = named->native_id;
+        }
+      return;
+    }
 
   process->names_read_at = now;
   spy_stack_walker_read_thread_names (process->walker, stacks, NULL);
+  /* Those of this sample only: a thread gone is forgotten. */
+  g_hash_table_remove_all (process->names);
   for (guint i = 0; i < stacks->len; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, i);
       ThreadInfo *info = lookup_thread (self, process->pid, stack, FALSE);
+      Named *named = g_new0 (Named, 1);
 
+      named->tstate = stack->tstate;
+      named->name = g_strdup (stack->name);
+      named->native_id = stack->native_id;
+      g_hash_table_insert (process->names, g_memdup2 (&stack->thread_id, sizeof stack->thread_id), named);
       if (info == NULL || stack->name == NULL || g_strcmp0 (info->name, stack->name) == 0)
         continue;
       g_free (info->name);
