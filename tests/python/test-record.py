@@ -183,8 +183,8 @@ def case_gil(spyglass, python, version):
 
 def case_waiters(spyglass, python, version):
     """Threads woken every 1-3 ms beside one that computes: each thread's
-    share of the samples (without --idle) within 3 points of its share of
-    the CPU time the program measured itself."""
+    share of the samples (without --idle) within 3 points (and chance) of
+    its share of the CPU time the program measured itself."""
     require_python(python, version)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "waiters.txt")
@@ -205,16 +205,20 @@ def case_waiters(spyglass, python, version):
     total_cpu = sum(cpu.values())
     total_samples = sum(samples.values())
     log("CPU s per thread %s; samples %s" % ({k: round(v, 3) for k, v in cpu.items()}, samples))
+    # 4 s at 1 kHz; a loaded machine may let the sampler take half of it.
     if total_samples < 1000:
         raise Failure("only %d samples" % total_samples)
-    worst = 0.0
-    for name in set(cpu) | set(samples):
+    # Within 3 points, plus two standard errors of a share of that many
+    # samples (one for 4000 samples at 90 %): counted by being runnable
+    # rather than by CPU time, the waiters would be 20 points off.
+    for name in sorted(set(cpu) | set(samples)):
         truth = 100.0 * cpu.get(name, 0) / total_cpu
         measured = 100.0 * samples.get(name, 0) / total_samples
-        log("  %-10s CPU %5.1f %%  samples %5.1f %%" % (name, truth, measured))
-        worst = max(worst, abs(truth - measured))
-    if worst > 3.0:
-        raise Failure("a thread's share of the samples is %.1f points off its share of the CPU" % worst)
+        allowed = 3.0 + 2 * math.sqrt(truth * (100.0 - truth) / total_samples)
+        log("  %-10s CPU %5.1f %%  samples %5.1f %%  (within %.1f)" % (name, truth, measured, allowed))
+        if abs(truth - measured) > allowed:
+            raise Failure("%s's share of the samples is %.1f points off its share of the CPU"
+                          % (name, abs(truth - measured)))
 
 
 def samples_saved(spyglass, path, tmp):
