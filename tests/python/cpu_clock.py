@@ -23,10 +23,12 @@ else:
         _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
 
     _clock_gettime = ctypes.CDLL(None).clock_gettime
-    _now = _Timespec()
 
     def thread_time():
-        _clock_gettime(3, ctypes.byref(_now))  # CLOCK_THREAD_CPUTIME_ID
-        return _now.tv_sec + _now.tv_nsec * 1e-9
+        # A buffer of this call's own: ctypes lets go of the GIL during the
+        # call, and another thread's reading would land in a shared one.
+        now = _Timespec()
+        _clock_gettime(3, ctypes.byref(now))  # CLOCK_THREAD_CPUTIME_ID
+        return now.tv_sec + now.tv_nsec * 1e-9
 
 wall_time = getattr(time, "perf_counter", time.time)
