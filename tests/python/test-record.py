@@ -436,14 +436,24 @@ def case_blocking(spyglass, python, version):
         if target.stdout.readline().strip() != b"ready":
             raise Failure("workload did not start")
         with tempfile.TemporaryDirectory() as tmp:
+            saved = os.path.join(tmp, "blocking.spyprof")
             out = os.path.join(tmp, "blocking.txt")
             cpu_before = task_cpu_ns(target.pid)
-            code, _, _ = record(spyglass, ["-r", "200", "-d", "3", "--blocking", "--threads", "-o", out,
+            code, _, _ = record(spyglass, ["-r", "200", "-d", "3", "--blocking", "-o", saved,
                                            "-p", str(target.pid)])
             cpu_after = task_cpu_ns(target.pid)
             if code != 0:
                 raise Failure("record failed")
+            subprocess.run([spyglass, "convert", "--threads", saved, "-o", out], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             profiles = load_collapsed(out)
+            # Each thread's kernel id known (3.10 learns it from glibc's
+            # thread data): who runs is judged by its CPU time, not by the
+            # GIL, the fallback for a thread without one.
+            threads = spyprof_json(saved)["threads"]
+            if not threads or any(t["native_id"] not in cpu_before for t in threads):
+                raise Failure("threads recorded without their kernel ids: %r (tasks %s)"
+                              % (threads, sorted(cpu_before)))
         hot = sum(counts.get("hot", 0) for counts in profiles.values())
         cold = sum(counts.get("cold", 0) for counts in profiles.values())
         log("blocking: threads %s, %d samples in hot(), %d in cold()" % (sorted(profiles), hot, cold))
@@ -478,12 +488,16 @@ def case_blocking(spyglass, python, version):
         target.wait()
 
 
-def spyprof_meta(path):
+def spyprof_json(path):
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    return json.loads(data.decode("utf-8"))["meta"]
+    return json.loads(data.decode("utf-8"))
+
+
+def spyprof_meta(path):
+    return spyprof_json(path)["meta"]
 
 
 def case_high_rate(spyglass, python, version):
