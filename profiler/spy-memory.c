@@ -18,11 +18,25 @@
 #define PAGE 4096
 /* Most pages one sample keeps (16 MiB). */
 #define MAX_CACHED_PAGES 4096
+/* A journal keeps reads of at most this size, this many of them (after
+ * joining those that touch), and this many bytes in all. */
+#define JOURNAL_MAX_READ PAGE
+#define JOURNAL_MAX_SPANS 512
+#define JOURNAL_MAX_BYTES (256 * 1024)
+/* Reads this close together are fetched as one span. */
+#define JOURNAL_JOIN_GAP 64
 
 typedef struct {
   guint64  addr;
   GBytes  *bytes;
 } Region;
+
+/* A span of the target fetched ahead, within SpyMemory.ahead_data. */
+typedef struct {
+  guint64 addr;
+  gsize   len;
+  gsize   offset;
+} Span;
 
 struct _SpyMemory {
   gatomicrefcount ref_count;
@@ -34,6 +48,13 @@ struct _SpyMemory {
   gboolean        page_cache;
   GHashTable     *pages;       /* page address → PAGE bytes, until forget() */
   guint64         n_syscalls;
+  /* The journal: what one sample read, fetched in one call at the start
+   * of the next (see spy_memory_journal_begin()). */
+  gboolean        journaling;
+  GArray         *journal;     /* Span (offset unused): this sample's reads */
+  GArray         *ahead;       /* Span, by address, not overlapping */
+  guint8         *ahead_data;
+  gsize           ahead_size;
 };
 
 G_DEFINE_QUARK (spy-memory-error-quark, spy_memory_error)
@@ -57,6 +78,8 @@ spy_memory_alloc (GPid pid)
   self->remembered = g_array_new (FALSE, FALSE, sizeof (Region));
   g_array_set_clear_func (self->remembered, region_clear);
   self->pages = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  self->journal = g_array_new (FALSE, FALSE, sizeof (Span));
+  self->ahead = g_array_new (FALSE, FALSE, sizeof (Span));
   return self;
 }
 
@@ -108,6 +131,9 @@ spy_memory_unref (SpyMemory *self)
   g_clear_pointer (&self->fake, g_array_unref);
   g_clear_pointer (&self->remembered, g_array_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->journal, g_array_unref);
+  g_clear_pointer (&self->ahead, g_array_unref);
+  g_free (self->ahead_data);
   g_free (self);
 }
 
@@ -138,6 +164,7 @@ spy_memory_forget (SpyMemory *self)
 {
   g_array_set_size (self->remembered, 0);
   g_hash_table_remove_all (self->pages);
+  g_array_set_size (self->ahead, 0);
 }
 
 void
@@ -433,6 +460,193 @@ read_through_pages (SpyMemory       *self,
   return TRUE;
 }
 
+static int
+span_compare (gconstpointer a,
+              gconstpointer b)
+{
+  const Span *x = a, *y = b;
+
+  return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Serves @op from what was fetched ahead, when one span holds all of it. */
+static gboolean
+ahead_lookup (SpyMemory       *self,
+              const SpyReadOp *op)
+{
+  guint lo = 0, hi = self->ahead->len;
+  const Span *span;
+
+  /* The last span that starts at or before the read. */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (self->ahead, Span, mid).addr <= op->addr)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (lo == 0)
+    return FALSE;
+  span = &g_array_index (self->ahead, Span, lo - 1);
+  if (op->addr - span->addr > span->len || op->len > span->len - (op->addr - span->addr))
+    return FALSE;
+  memcpy (op->buf, self->ahead_data + span->offset + (op->addr - span->addr), op->len);
+  return TRUE;
+}
+
+/* Max reads one readv() may add to the journal (it notes which of them a
+ * local copy served). */
+#define JOURNAL_MAX_OPS 64
+
+static void
+journal_add (SpyMemory       *self,
+             const SpyReadOp *op)
+{
+  Span span = { op->addr, op->len, 0 };
+
+  if (op->len > JOURNAL_MAX_READ || op->addr + op->len < op->addr ||
+      self->journal->len >= 4 * JOURNAL_MAX_SPANS)
+    return;
+  g_array_append_val (self->journal, span);
+}
+
+/* Sorts the journal and joins the reads that overlap or nearly touch. */
+static void
+journal_join (GArray *journal)
+{
+  guint n = 0;
+
+  g_array_sort (journal, span_compare);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      Span span = g_array_index (journal, Span, i);
+
+      if (n > 0)
+        {
+          Span *last = &g_array_index (journal, Span, n - 1);
+
+          if (span.addr - last->addr <= last->len + JOURNAL_JOIN_GAP)
+            {
+              last->len = MAX (last->len, span.addr + span.len - last->addr);
+              continue;
+            }
+        }
+      g_array_index (journal, Span, n++) = span;
+    }
+  g_array_set_size (journal, n);
+}
+
+/* Reads @ops in order in as few calls as can be; how many of them, from
+ * the first, arrived whole (a span unmapped since stops the call there). */
+static guint
+read_prefix (SpyMemory *self,
+             SpyReadOp *ops,
+             guint      n_ops)
+{
+  struct iovec local[MAX_IOV];
+  struct iovec remote[MAX_IOV];
+  guint n = MIN (n_ops, MAX_IOV), whole = 0;
+  gsize seen = 0;
+  ssize_t got;
+
+  if (self->fake != NULL)
+    {
+      while (whole < n_ops && regions_lookup (self->fake, ops[whole].addr, ops[whole].buf, ops[whole].len))
+        whole++;
+      return whole;
+    }
+  if (self->use_pread)
+    return 0;
+  for (guint i = 0; i < n; i++)
+    {
+      local[i].iov_base = ops[i].buf;
+      local[i].iov_len = ops[i].len;
+      remote[i].iov_base = GSIZE_TO_POINTER (ops[i].addr);
+      remote[i].iov_len = ops[i].len;
+    }
+  self->n_syscalls++;
+  got = process_vm_readv (self->pid, local, n, remote, n, 0);
+  while (got > 0 && whole < n && seen + ops[whole].len <= (gsize) got)
+    seen += ops[whole++].len;
+  return whole;
+}
+
+void
+spy_memory_journal_begin (SpyMemory *self)
+{
+  g_autofree SpyReadOp *ops = NULL;
+  gsize total = 0;
+  guint n = 0, whole;
+
+  g_return_if_fail (self != NULL);
+
+  g_array_set_size (self->ahead, 0);
+  journal_join (self->journal);
+  for (; n < self->journal->len && n < JOURNAL_MAX_SPANS; n++)
+    {
+      Span *span = &g_array_index (self->journal, Span, n);
+
+      if (total + span->len > JOURNAL_MAX_BYTES)
+        break;
+      span->offset = total;
+      total += span->len;
+    }
+  if (n > 0)
+    {
+      if (self->ahead_size < total)
+        {
+          g_free (self->ahead_data);
+          self->ahead_size = MAX (total, 2 * self->ahead_size);
+          self->ahead_data = g_malloc (self->ahead_size);
+        }
+      ops = g_new (SpyReadOp, n);
+      for (guint i = 0; i < n; i++)
+        {
+          const Span *span = &g_array_index (self->journal, Span, i);
+
+          ops[i] = (SpyReadOp) { span->addr, self->ahead_data + span->offset, span->len };
+        }
+      /* A span gone since (memory freed, unmapped) stops a call: go on
+       * after it, a few times. */
+      for (guint start = 0, tries = 0; start < n && tries < 4; tries++)
+        {
+          whole = read_prefix (self, ops + start, n - start);
+          g_array_append_vals (self->ahead, &g_array_index (self->journal, Span, start), whole);
+          start += whole + 1;
+        }
+    }
+  g_array_set_size (self->journal, 0);
+  self->journaling = TRUE;
+}
+
+void
+spy_memory_journal_end (SpyMemory *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->journaling = FALSE;
+}
+
+gboolean
+spy_memory_readv_direct (SpyMemory        *self,
+                         const SpyReadOp  *ops,
+                         guint             n_ops,
+                         GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->fake != NULL)
+    {
+      for (guint i = 0; i < n_ops; i++)
+        if (ops[i].len > 0 && !regions_lookup (self->fake, ops[i].addr, ops[i].buf, ops[i].len))
+          return set_errno_error (self, EFAULT, ops[i].addr, error);
+      return TRUE;
+    }
+  return read_remote (self, ops, n_ops, error);
+}
+
 gboolean
 spy_memory_readv (SpyMemory        *self,
                   const SpyReadOp  *ops,
@@ -441,12 +655,23 @@ spy_memory_readv (SpyMemory        *self,
 {
   SpyReadOp pending[MAX_IOV];
   guint n_pending = 0;
+  gboolean journal = FALSE, local[JOURNAL_MAX_OPS];
 
   g_return_val_if_fail (self != NULL, FALSE);
 
+  if (self->journaling && n_ops <= JOURNAL_MAX_OPS)
+    journal = TRUE;
   for (guint i = 0; i < n_ops; i++)
     {
+      if (journal)
+        local[i] = FALSE;
       if (ops[i].len == 0 || regions_lookup (self->remembered, ops[i].addr, ops[i].buf, ops[i].len))
+        {
+          if (journal)
+            local[i] = TRUE;
+          continue;
+        }
+      if (self->ahead->len > 0 && ahead_lookup (self, &ops[i]))
         continue;
 
       /* A batch is one call already: serve it from pages we have, but do
@@ -470,7 +695,14 @@ spy_memory_readv (SpyMemory        *self,
         }
     }
 
-  return n_pending == 0 || read_remote (self, pending, n_pending, error);
+  if (n_pending > 0 && !read_remote (self, pending, n_pending, error))
+    return FALSE;
+  /* What the next sample will likely read again: not what a local copy
+   * of a chunk served, fetched whole anyway. */
+  for (guint i = 0; journal && i < n_ops; i++)
+    if (!local[i])
+      journal_add (self, &ops[i]);
+  return TRUE;
 }
 
 gboolean

@@ -63,6 +63,24 @@ void       spy_memory_forget        (SpyMemory    *self);
 void       spy_memory_set_page_cache (SpyMemory   *self,
                                       gboolean     enabled);
 
+/* A journal of one sample's reads, which the next sample fetches ahead,
+ * all in one call: a sampler reads much the same places each time (the
+ * interpreter, the thread states, frames, the GIL). Begin at the start of
+ * a sample: fetches what the last journal noted, served to reads until
+ * spy_memory_forget(), and starts a new journal, which end stops. Reads
+ * are served from that one moment as they would be from the target a
+ * moment later: checks that the target held still must read it again
+ * after spy_memory_forget(), as without a journal. */
+void       spy_memory_journal_begin (SpyMemory    *self);
+void       spy_memory_journal_end   (SpyMemory    *self);
+/* @ops from the target itself, now: no copy, no journal. For reads whose
+ * point is the moment they are made (a pointer read before and after a
+ * copy, to see that it held still). */
+gboolean   spy_memory_readv_direct  (SpyMemory       *self,
+                                     const SpyReadOp *ops,
+                                     guint            n_ops,
+                                     GError         **error);
+
 /* How many system calls this reader has made (for benchmarks). */
 guint64    spy_memory_get_n_syscalls (SpyMemory   *self);
 

@@ -16,6 +16,10 @@
 #define MAX_CHUNK_SIZE     (16 * 1024 * 1024)
 /* CPython's first data-stack chunk is 16 KiB; most stacks fit in it. */
 #define CHUNK_PREFETCH     16384
+/* Read of a newest chunk beyond where the last sample found the top frame:
+ * a few frames more, in steps. */
+#define CHUNK_SLACK        4096
+#define CHUNK_STEP         512
 #define MAX_STRUCT_READ    4096
 #define MAX_LINETABLE_SIZE (1024 * 1024)
 #define MAX_CACHED_CODES   100000
@@ -41,6 +45,9 @@ struct _SpyStackWalker {
   GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
+  GArray                *chunk_used;    /* ChunkUse: how much of each thread's newest
+                                         * chunk its frames took, this sample */
+  GArray                *chunk_used_before; /* the same, the last sample */
   SpyThreadIds          *thread_ids; /* ≤3.10, with a target: tids from struct pthread */
   gboolean               skip_active; /* the caller decides who runs */
   guint64                gil_holder_address; /* 3.6: &_PyThreadState_Current */
@@ -50,6 +57,13 @@ struct _SpyStackWalker {
   guint64                n_torn;     /* samples read again: a stack moved */
 };
 
+
+/* 3.11+: the bytes of a thread's newest data-stack chunk up to its top
+ * frame's header (from the start of the chunk). */
+typedef struct {
+  guint64 tstate;
+  gsize   used;
+} ChunkUse;
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-stack-walker-error-quark, spy_stack_walker_error)
@@ -88,6 +102,8 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->codes, g_hash_table_unref);
   g_clear_pointer (&self->to_check, g_ptr_array_unref);
   g_clear_pointer (&self->known_tstates, g_array_unref);
+  g_clear_pointer (&self->chunk_used, g_array_unref);
+  g_clear_pointer (&self->chunk_used_before, g_array_unref);
   g_clear_pointer (&self->check, spy_stack_check_free);
   g_clear_pointer (&self->cpu_then, g_hash_table_unref);
   g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
@@ -107,6 +123,8 @@ spy_stack_walker_init (SpyStackWalker *self)
   self->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, spy_code_free);
   self->to_check = g_ptr_array_new ();
   self->known_tstates = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->chunk_used = g_array_new (FALSE, FALSE, sizeof (ChunkUse));
+  self->chunk_used_before = g_array_new (FALSE, FALSE, sizeof (ChunkUse));
   self->check = spy_stack_check_new ();
 }
 
@@ -451,17 +469,31 @@ walk_frame_objects (SpyStackWalker  *self,
 static gboolean
 remember_chunk (SpyStackWalker  *self,
                 guint64          chunk,
-                const guint8    *first,
-                gsize            first_len,
+                guint8         **prefix,
+                gsize            prefix_len,
                 guint64         *previous,
                 GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
   g_autoptr(GBytes) bytes = NULL;
   guint8 header[64];
+  const guint8 *first = prefix != NULL ? *prefix : NULL;
+  gsize first_len = prefix_len;
   guint64 size;
   guint8 *all;
 
+  if (first != NULL && first_len >= (gsize) layout->chunk_data)
+    {
+      size = get_ptr (first, layout->chunk_size);
+      *previous = get_ptr (first, layout->chunk_previous);
+      if (size < (guint64) layout->chunk_data || size > MAX_CHUNK_SIZE)
+        return garbage (error, "data stack chunk", chunk);
+      /* The newest chunk, copied as far as its frames went: kept as it is
+       * (frames past it, if it has grown, are read one by one). */
+      bytes = g_bytes_new_take (g_steal_pointer (prefix), MIN (prefix_len, size));
+      spy_memory_remember (self->memory, chunk, bytes);
+      return TRUE;
+    }
   if (first_len < (gsize) layout->chunk_data)
     {
       if (layout->chunk_data > (gint64) sizeof header ||
@@ -494,7 +526,7 @@ remember_chunk (SpyStackWalker  *self,
 static gboolean
 remember_chunks (SpyStackWalker  *self,
                  guint64          chunk,
-                 const guint8    *first,
+                 guint8         **first,
                  gsize            first_len,
                  GError         **error)
 {
@@ -608,7 +640,8 @@ walk_interpreter_frames (SpyStackWalker  *self,
  * is one moment of the thread's stack. */
 typedef struct {
   guint64  current_frame;        /* before the copy */
-  guint8  *chunk;
+  guint8  *chunk;                /* its first chunk_len bytes */
+  gsize    chunk_len;
   guint64  current_frame_again;  /* after it */
   guint64  cframe_again;         /* 3.11, 3.12: tstate->cframe, after it */
   gboolean ok;
@@ -625,7 +658,7 @@ static gboolean
 walk_thread (SpyStackWalker  *self,
              guint64          tstate,
              const guint8    *tstate_buf,
-             const Prefetch  *prefetch,
+             Prefetch        *prefetch,
              GArray          *frames,
              GError         **error)
 {
@@ -666,8 +699,8 @@ walk_thread (SpyStackWalker  *self,
       frame = prefetch->current_frame;
       spy_stack_check_begin_thread (self->check, frames, 0, frame);
       if (frame != 0 && frame != base &&
-          (!remember_chunks (self, chunk, prefetch->chunk, CHUNK_PREFETCH, error) ||
-           !walk_interpreter_frames (self, frame, base, chunk, chunk + CHUNK_PREFETCH, frames, error)))
+          (!remember_chunks (self, chunk, &prefetch->chunk, prefetch->chunk_len, error) ||
+           !walk_interpreter_frames (self, frame, base, chunk, chunk + prefetch->chunk_len, frames, error)))
         return FALSE;
       /* Where the thread was once its frames were copied: at one of those
        * walked, or the copy mixes moments. */
@@ -704,6 +737,44 @@ walk_thread (SpyStackWalker  *self,
           walk_interpreter_frames (self, frame, base, 0, 0, frames, error));
 }
 
+/* How much of @tstate's newest chunk to copy: as far as its frames went at
+ * the last sample, and some; all of CHUNK_PREFETCH for a thread not seen. */
+static gsize
+chunk_read_len (SpyStackWalker *self,
+                guint64         tstate)
+{
+  for (guint i = 0; i < self->chunk_used_before->len; i++)
+    {
+      const ChunkUse *use = &g_array_index (self->chunk_used_before, ChunkUse, i);
+
+      if (use->tstate == tstate)
+        return MIN ((use->used + CHUNK_SLACK + CHUNK_STEP - 1) / CHUNK_STEP * CHUNK_STEP, CHUNK_PREFETCH);
+    }
+  return CHUNK_PREFETCH;
+}
+
+/* Notes how far @stack's frames went in its newest chunk, at @chunk. */
+static void
+note_chunk_use (SpyStackWalker       *self,
+                const SpyThreadStack *stack,
+                guint64               chunk,
+                guint64               top)
+{
+  ChunkUse use = { stack->tstate, 0 };
+
+  if (top >= chunk && top - chunk < CHUNK_PREFETCH)
+    use.used = top - chunk;
+  for (guint i = 0; i < stack->frames->len; i++)
+    {
+      guint64 addr = g_array_index (stack->frames, SpyFrame, i).addr;
+
+      if (addr >= chunk && addr - chunk < CHUNK_PREFETCH)
+        use.used = MAX (use.used, addr - chunk);
+    }
+  use.used += self->layout.iframe_localsplus;
+  g_array_append_val (self->chunk_used, use);
+}
+
 /* 3.11+: every thread's snapshot (see Prefetch) in one system call. When
  * that fails (a chunk at the end of a mapping, say), each thread reads its
  * own later, and is checked frame by frame. */
@@ -738,16 +809,19 @@ prefetch_threads (SpyStackWalker        *self,
         }
       else
         top_addr = tstate + layout->tstate_current_frame;
-      prefetch[i].chunk = g_malloc (CHUNK_PREFETCH);
+      prefetch[i].chunk_len = chunk_read_len (self, tstate);
+      prefetch[i].chunk = g_malloc (prefetch[i].chunk_len);
       ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame, sizeof (guint64) };
-      ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk, CHUNK_PREFETCH };
+      ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk, prefetch[i].chunk_len };
       ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame_again, sizeof (guint64) };
       if (layout->tstate_cframe != SPY_OFFSET_NONE)
         ops[n_ops++] = (SpyReadOp) { tstate + layout->tstate_cframe, &prefetch[i].cframe_again,
                                      sizeof (guint64) };
     }
 
-  ok = spy_memory_readv (self->memory, ops, n_ops, NULL);
+  /* From the target now, never from a copy: the pointer read twice must
+   * be read twice. */
+  ok = spy_memory_readv_direct (self->memory, ops, n_ops, NULL);
   for (guint i = 0; i < tstate_bufs->len; i++)
     prefetch[i].ok = ok;
 }
@@ -888,6 +962,9 @@ sample_interpreter (SpyStackWalker  *self,
       ok = walk_thread (self, stack->tstate, g_ptr_array_index (tstate_bufs, i), &prefetch[i],
                         stack->frames, error);
       stack->idle_evals = self->leading_shims;
+      if (ok && prefetch[i].ok)
+        note_chunk_use (self, stack, thread_chunk (self, g_ptr_array_index (tstate_bufs, i)),
+                        prefetch[i].current_frame);
     }
   for (guint i = 0; i < tstate_bufs->len; i++)
     g_free (prefetch[i].chunk);
@@ -1019,11 +1096,29 @@ sample_once (SpyStackWalker  *self,
   self->sample_no++;
   g_ptr_array_set_size (self->to_check, 0);
   spy_stack_check_reset (self->check);
+  /* 3.11+: what the last sample read (the interpreter, the thread states,
+   * the GIL, frames on the C stack), fetched again in one call. Not for
+   * the frame objects of ≤3.10: new ones at every call, they mix moments
+   * with those fetched ahead and make the stack seem to move. */
+  if (self->layout.tstate_datastack_chunk != SPY_OFFSET_NONE)
+    spy_memory_journal_begin (self->memory);
+  if (self->chunk_used->len > 0)
+    {
+      GArray *swap = self->chunk_used_before;
+
+      self->chunk_used_before = self->chunk_used;
+      self->chunk_used = swap;
+      g_array_set_size (self->chunk_used, 0);
+    }
   *codes_current = TRUE;
   *stacks_current = TRUE;
   if (!spy_memory_read_ptr (self->memory, self->runtime + self->layout.runtime_interpreters_head,
                             &interp, error))
-    return NULL;
+    {
+      spy_memory_journal_end (self->memory);
+      spy_memory_forget (self->memory);
+      return NULL;
+    }
 
   ok = TRUE;
   for (guint n = 0; interp != 0 && ok; n++)
@@ -1038,6 +1133,7 @@ sample_once (SpyStackWalker  *self,
       ok = sample_interpreter (self, interp, stacks, error) &&
            spy_memory_read_ptr (self->memory, interp + self->layout.interp_next, &interp, error);
     }
+  spy_memory_journal_end (self->memory);
   spy_memory_forget (self->memory);
   if (ok)
     check_sample (self, codes_current, stacks_current);
