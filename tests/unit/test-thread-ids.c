@@ -101,29 +101,53 @@ typedef struct {
 } Fixture;
 
 static void
+helper_start (Helper  *helper,
+              GThread **thread)
+{
+  g_mutex_init (&helper->mutex);
+  g_cond_init (&helper->cond);
+  *thread = g_thread_new ("helper", helper_run, helper);
+  g_mutex_lock (&helper->mutex);
+  while (helper->tid == 0)
+    g_cond_wait (&helper->cond, &helper->mutex);
+  g_mutex_unlock (&helper->mutex);
+}
+
+static void
+helper_stop (Helper  *helper,
+             GThread *thread)
+{
+  g_mutex_lock (&helper->mutex);
+  helper->done = TRUE;
+  g_cond_broadcast (&helper->cond);
+  g_mutex_unlock (&helper->mutex);
+  g_thread_join (thread);
+  g_mutex_clear (&helper->mutex);
+  g_cond_clear (&helper->cond);
+}
+
+static void
 fixture_set_up (Fixture      *fixture,
                 gconstpointer data)
 {
-  g_mutex_init (&fixture->helper.mutex);
-  g_cond_init (&fixture->helper.cond);
-  fixture->thread = g_thread_new ("helper", helper_run, &fixture->helper);
-  g_mutex_lock (&fixture->helper.mutex);
-  while (fixture->helper.tid == 0)
-    g_cond_wait (&fixture->helper.cond, &fixture->helper.mutex);
-  g_mutex_unlock (&fixture->helper.mutex);
+  helper_start (&fixture->helper, &fixture->thread);
 }
 
 static void
 fixture_tear_down (Fixture      *fixture,
                    gconstpointer data)
 {
-  g_mutex_lock (&fixture->helper.mutex);
-  fixture->helper.done = TRUE;
-  g_cond_broadcast (&fixture->helper.cond);
-  g_mutex_unlock (&fixture->helper.mutex);
-  g_thread_join (fixture->thread);
-  g_mutex_clear (&fixture->helper.mutex);
-  g_cond_clear (&fixture->helper.cond);
+  helper_stop (&fixture->helper, fixture->thread);
+}
+
+/* The main thread's struct pthread and another's, holding their tids. */
+static SpyThreadIds *
+ids_new (SpyMemory *memory,
+         gint32     other_tid)
+{
+  add_pthread (memory, MAIN_PTHREAD, getpid ());
+  add_pthread (memory, OTHER_PTHREAD, other_tid);
+  return spy_thread_ids_new (memory, getpid ());
 }
 
 static void
@@ -135,9 +159,7 @@ test_found (Fixture      *fixture,
   const guint64 pairs[] = { 0xa00, MAIN_PTHREAD, 0xb00, OTHER_PTHREAD };
   g_autoptr(GPtrArray) stacks = stacks_of (pairs, 2);
 
-  add_pthread (memory, MAIN_PTHREAD, getpid ());
-  add_pthread (memory, OTHER_PTHREAD, fixture->helper.tid);
-  ids = spy_thread_ids_new (memory, getpid ());
+  ids = ids_new (memory, fixture->helper.tid);
   spy_thread_ids_fill (ids, stacks);
   g_assert_cmpint (native_id (stacks, 0), ==, getpid ());
   g_assert_cmpint (native_id (stacks, 1), ==, fixture->helper.tid);
@@ -158,9 +180,7 @@ test_thread_not_started (Fixture      *fixture,
   g_autoptr(GPtrArray) first = stacks_of (starting, 2);
   g_autoptr(GPtrArray) then = stacks_of (started, 2);
 
-  add_pthread (memory, MAIN_PTHREAD, getpid ());
-  add_pthread (memory, OTHER_PTHREAD, fixture->helper.tid);
-  ids = spy_thread_ids_new (memory, getpid ());
+  ids = ids_new (memory, fixture->helper.tid);
   drop_frames (first, 0);
   spy_thread_ids_fill (ids, first);
   g_assert_cmpint (native_id (first, 0), ==, 0);
@@ -220,9 +240,7 @@ test_no_threads_yet (Fixture      *fixture,
   const guint64 pairs[] = { 0xa00, MAIN_PTHREAD, 0xb00, OTHER_PTHREAD };
   g_autoptr(GPtrArray) stacks = stacks_of (pairs, 2);
 
-  add_pthread (memory, MAIN_PTHREAD, getpid ());
-  add_pthread (memory, OTHER_PTHREAD, fixture->helper.tid);
-  ids = spy_thread_ids_new (memory, getpid ());
+  ids = ids_new (memory, fixture->helper.tid);
   for (guint i = 0; i < 50; i++)
     {
       g_autoptr(GPtrArray) none = stacks_of (NULL, 0);
@@ -248,16 +266,8 @@ test_read_again (Fixture      *fixture,
   GThread *thread;
   guint fills = 0;
 
-  g_mutex_init (&gone.mutex);
-  g_cond_init (&gone.cond);
-  thread = g_thread_new ("gone", helper_run, &gone);
-  g_mutex_lock (&gone.mutex);
-  while (gone.tid == 0)
-    g_cond_wait (&gone.cond, &gone.mutex);
-  g_mutex_unlock (&gone.mutex);
-  add_pthread (memory, MAIN_PTHREAD, getpid ());
-  add_pthread (memory, OTHER_PTHREAD, gone.tid);
-  ids = spy_thread_ids_new (memory, getpid ());
+  helper_start (&gone, &thread);
+  ids = ids_new (memory, gone.tid);
   {
     g_autoptr(GPtrArray) stacks = stacks_of (pairs, 2);
 
@@ -265,13 +275,7 @@ test_read_again (Fixture      *fixture,
     g_assert_cmpint (native_id (stacks, 1), ==, gone.tid);
   }
 
-  g_mutex_lock (&gone.mutex);
-  gone.done = TRUE;
-  g_cond_broadcast (&gone.cond);
-  g_mutex_unlock (&gone.mutex);
-  g_thread_join (thread);
-  g_mutex_clear (&gone.mutex);
-  g_cond_clear (&gone.cond);
+  helper_stop (&gone, thread);
   {
     /* The join returns as the thread exits, a moment before its task goes. */
     g_autofree char *task = g_strdup_printf ("/proc/self/task/%d", gone.tid);
