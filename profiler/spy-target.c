@@ -845,7 +845,17 @@ spy_target_thread_ran_since (SpyTarget  *self,
   return read_task_run_ns (self->pid, tid, &run_ns) && run_ns > *before;
 }
 
-/* @runnable: 1 or 0 when the caller knows, -1 to look. */
+/* @runnable: 1 or 0 when the caller knows, -1 to look (when needed). */
+static gboolean
+is_runnable (SpyTarget *self,
+             gint64     tid,
+             int       *runnable)
+{
+  if (*runnable < 0)
+    *runnable = spy_target_thread_is_running (self, tid);
+  return *runnable;
+}
+
 static gboolean
 thread_ran (SpyTarget *self,
             gint64     tid,
@@ -856,15 +866,13 @@ thread_ran (SpyTarget *self,
   guint64 run_ns;
   gint64 interval;
 
-  if (runnable < 0)
-    runnable = spy_target_thread_is_running (self, tid);
   clock = g_hash_table_lookup (self->task_clocks, &tid);
   if (clock == NULL)
     {
       char path[96];
 
       if (g_hash_table_size (self->task_clocks) >= MAX_TASK_FDS)
-        return runnable;
+        return is_runnable (self, tid, &runnable);
       g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/schedstat", (int) self->pid, tid);
       clock = g_new0 (TaskClock, 1);
       clock->tid = tid;
@@ -872,11 +880,11 @@ thread_ran (SpyTarget *self,
       if (clock->fd < 0 || !read_run_ns (clock, &clock->run_ns))
         {
           task_clock_free (clock);
-          return runnable;
+          return is_runnable (self, tid, &runnable);
         }
       clock->at_ns = now_ns;
       g_hash_table_insert (self->task_clocks, &clock->tid, clock);
-      return runnable;
+      return is_runnable (self, tid, &runnable);
     }
   if (!read_run_ns (clock, &run_ns))
     {
@@ -896,7 +904,7 @@ thread_ran (SpyTarget *self,
    * in its wait after a burst is not); and not counted running for more
    * time than it spent on a CPU, so a waiter woken every few ms, runnable
    * at many samples, counts for the little it runs. */
-  if (clock->credit_ns < -CREDIT_LIMIT_NS || !runnable)
+  if (clock->credit_ns < -CREDIT_LIMIT_NS || !is_runnable (self, tid, &runnable))
     return FALSE;
   clock->credit_ns -= interval;
   return TRUE;
