@@ -14,7 +14,8 @@
 #define MAX_THREADS        4096
 #define MAX_CHUNKS         64
 #define MAX_CHUNK_SIZE     (16 * 1024 * 1024)
-/* CPython's first data-stack chunk is 16 KiB; most stacks fit in it. */
+/* CPython's first data-stack chunk is 16 KiB; most stacks fit in it. A
+ * thread not seen before has that much copied. */
 #define CHUNK_PREFETCH     16384
 /* Read of a newest chunk beyond where the last sample found the top frame:
  * a few frames more, in steps. */
@@ -634,8 +635,9 @@ walk_interpreter_frames (SpyStackWalker  *self,
 }
 
 /* What a batched read fetched for one thread ahead of its walk (3.11+):
- * its top-frame pointer, the first CHUNK_PREFETCH bytes of its newest chunk
- * (where that frame and its callers are), and the pointer again, back to
+ * its top-frame pointer, the start of its newest chunk (where that frame
+ * and its callers are: as far as they went at the last sample and
+ * CHUNK_SLACK more, at most CHUNK_PREFETCH), and the pointer again, back to
  * back in one call: when the pointer held still across the copy, the copy
  * is one moment of the thread's stack. */
 typedef struct {
