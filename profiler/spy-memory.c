@@ -326,15 +326,34 @@ read_with_pread (SpyMemory        *self,
   return TRUE;
 }
 
+/* One process_vm_readv() of @ops (at most MAX_IOV of them): the bytes it
+ * read, or -1 with errno. */
+static ssize_t
+readv_once (SpyMemory       *self,
+            const SpyReadOp *ops,
+            guint            n)
+{
+  struct iovec local[MAX_IOV];
+  struct iovec remote[MAX_IOV];
+
+  g_assert (n <= MAX_IOV);
+  for (guint i = 0; i < n; i++)
+    {
+      local[i].iov_base = ops[i].buf;
+      local[i].iov_len = ops[i].len;
+      remote[i].iov_base = GSIZE_TO_POINTER (ops[i].addr);
+      remote[i].iov_len = ops[i].len;
+    }
+  self->n_syscalls++;
+  return process_vm_readv (self->pid, local, n, remote, n, 0);
+}
+
 static gboolean
 read_remote (SpyMemory        *self,
              const SpyReadOp  *ops,
              guint             n_ops,
              GError          **error)
 {
-  struct iovec local[MAX_IOV];
-  struct iovec remote[MAX_IOV];
-
   if (self->use_pread)
     return read_with_pread (self, ops, n_ops, error);
 
@@ -345,16 +364,8 @@ read_remote (SpyMemory        *self,
       ssize_t got;
 
       for (guint i = 0; i < n; i++)
-        {
-          local[i].iov_base = ops[start + i].buf;
-          local[i].iov_len = ops[start + i].len;
-          remote[i].iov_base = GSIZE_TO_POINTER (ops[start + i].addr);
-          remote[i].iov_len = ops[start + i].len;
-          total += ops[start + i].len;
-        }
-
-      self->n_syscalls++;
-      got = process_vm_readv (self->pid, local, n, remote, n, 0);
+        total += ops[start + i].len;
+      got = readv_once (self, ops + start, n);
       if (got < 0 && errno == ENOSYS)
         {
           self->use_pread = TRUE;
@@ -545,8 +556,6 @@ read_prefix (SpyMemory *self,
              SpyReadOp *ops,
              guint      n_ops)
 {
-  struct iovec local[MAX_IOV];
-  struct iovec remote[MAX_IOV];
   guint n = MIN (n_ops, MAX_IOV), whole = 0;
   gsize seen = 0;
   ssize_t got;
@@ -559,15 +568,7 @@ read_prefix (SpyMemory *self,
     }
   if (self->use_pread)
     return 0;
-  for (guint i = 0; i < n; i++)
-    {
-      local[i].iov_base = ops[i].buf;
-      local[i].iov_len = ops[i].len;
-      remote[i].iov_base = GSIZE_TO_POINTER (ops[i].addr);
-      remote[i].iov_len = ops[i].len;
-    }
-  self->n_syscalls++;
-  got = process_vm_readv (self->pid, local, n, remote, n, 0);
+  got = readv_once (self, ops, n);
   while (got > 0 && whole < n && seen + ops[whole].len <= (gsize) got)
     seen += ops[whole++].len;
   return whole;
