@@ -41,6 +41,9 @@ typedef struct {
   gint64  at_ns;       /* when we looked (CLOCK_MONOTONIC) */
   gint64  credit_ns;   /* CPU time run less time counted running: may be
                         * negative, as the kernel's figure comes in ticks */
+  guint64 pcount;      /* its third field: times it was put on a CPU */
+  gboolean asleep;     /* /proc said it was not runnable at the last look
+                        * and it has not been on a CPU since: see thread_ran */
 } TaskClock;
 
 /* How far a thread may be counted ahead of the CPU time the kernel has
@@ -773,15 +776,21 @@ read_thread_is_running (SpyTarget *self,
 /* The first field of schedstat: ns the thread has run on a CPU. */
 static gboolean
 read_run_ns (TaskClock *clock,
-             guint64   *run_ns)
+             guint64   *run_ns,
+             guint64   *pcount)
 {
-  char buf[128];
+  char buf[128], *end;
   ssize_t n = pread (clock->fd, buf, sizeof buf - 1, 0);
 
   if (n <= 0)
     return FALSE;
   buf[n] = '\0';
-  *run_ns = g_ascii_strtoull (buf, NULL, 10);
+  *run_ns = g_ascii_strtoull (buf, &end, 10);
+  if (pcount != NULL)
+    {
+      g_ascii_strtoull (end, &end, 10);  /* time spent waiting for a CPU */
+      *pcount = g_ascii_strtoull (end, NULL, 10);
+    }
   return TRUE;
 }
 
@@ -798,7 +807,7 @@ read_task_run_ns (GPid     pid,
   g_snprintf (path, sizeof path, "/proc/%d/task/%" G_GINT64_FORMAT "/schedstat", (int) pid, tid);
   if ((clock.fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
     return FALSE;
-  ok = read_run_ns (&clock, run_ns);
+  ok = read_run_ns (&clock, run_ns, NULL);
   close (clock.fd);
   return ok;
 }
@@ -863,8 +872,9 @@ thread_ran (SpyTarget *self,
             int        runnable)
 {
   TaskClock *clock;
-  guint64 run_ns;
+  guint64 run_ns, pcount;
   gint64 interval;
+  gboolean asleep, look;
 
   clock = g_hash_table_lookup (self->task_clocks, &tid);
   if (clock == NULL)
@@ -877,7 +887,7 @@ thread_ran (SpyTarget *self,
       clock = g_new0 (TaskClock, 1);
       clock->tid = tid;
       clock->fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (clock->fd < 0 || !read_run_ns (clock, &clock->run_ns))
+      if (clock->fd < 0 || !read_run_ns (clock, &clock->run_ns, &clock->pcount))
         {
           task_clock_free (clock);
           return is_runnable (self, tid, &runnable);
@@ -886,11 +896,20 @@ thread_ran (SpyTarget *self,
       g_hash_table_insert (self->task_clocks, &clock->tid, clock);
       return is_runnable (self, tid, &runnable);
     }
-  if (!read_run_ns (clock, &run_ns))
+  if (!read_run_ns (clock, &run_ns, &pcount))
     {
       g_hash_table_remove (self->task_clocks, &tid);  /* the thread is gone */
       return FALSE;
     }
+  /* Not runnable at the last look, and since then neither put on a CPU
+   * (that counts in pcount, from the switch on) nor charged CPU time: it
+   * waits still, and /proc/…/stat, the dearest read of a sample, need not
+   * be read. A thread woken before it left its CPU is not switched back
+   * on; its time shows at the next tick, so it is missed for one at most.
+   * A kernel that keeps no schedstats (all 0) never takes this way. */
+  asleep = runnable < 0 && clock->asleep && pcount > 0 && pcount == clock->pcount &&
+           run_ns == clock->run_ns;
+  look = runnable < 0 && self->frozen_states == NULL;
   interval = MAX (now_ns - clock->at_ns, 0);
   /* What it may carry is bounded to 12 ms beyond this sample's interval
    * (what a sample counted running pays): a thread that ran all through
@@ -900,12 +919,19 @@ thread_ran (SpyTarget *self,
                           CREDIT_LIMIT_NS + interval);
   clock->run_ns = run_ns;
   clock->at_ns = now_ns;
+  clock->pcount = pcount;
+  clock->asleep = asleep;
   /* Runnable now, so the stack we read is the one it runs (a thread back
    * in its wait after a burst is not); and not counted running for more
    * time than it spent on a CPU, so a waiter woken every few ms, runnable
    * at many samples, counts for the little it runs. */
-  if (clock->credit_ns < -CREDIT_LIMIT_NS || !is_runnable (self, tid, &runnable))
+  if (asleep || clock->credit_ns < -CREDIT_LIMIT_NS)
     return FALSE;
+  if (!is_runnable (self, tid, &runnable))
+    {
+      clock->asleep = look;
+      return FALSE;
+    }
   clock->credit_ns -= interval;
   return TRUE;
 }
