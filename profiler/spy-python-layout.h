@@ -40,6 +40,10 @@ typedef struct _SpyPythonLayout {
   gint64 interp_threads_head;         /* tstate_head (≤3.11), threads.head */
   gint64 interp_modules;              /* modules (≤3.11), imports.modules */
   gint64 interp_gil_ptr;              /* ceval.gil, a pointer (3.12+) */
+  gint64 interp_code_versions;        /* func_state.next_version (3.13+): the
+                                       * version the next code object gets,
+                                       * a u32 bumped by each one made (3.12:
+                                       * the global _Py_next_func_version) */
 
   /* struct _gil_runtime_state */
   gint64 gil_last_holder;             /* last_holder */

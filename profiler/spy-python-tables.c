@@ -35,6 +35,7 @@ static const SpyPythonLayout layout_2_7 = {
   .interp_threads_head = 8,
   .interp_modules = 16,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = SPY_OFFSET_NONE,
@@ -162,6 +163,7 @@ static const SpyPythonLayout layout_3_6 = {
   .interp_threads_head = 8,
   .interp_modules = 16,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = SPY_OFFSET_NONE,
@@ -289,6 +291,7 @@ static const SpyPythonLayout layout_3_7 = {
   .interp_threads_head = 8,
   .interp_modules = 40,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -416,6 +419,7 @@ static const SpyPythonLayout layout_3_8 = {
   .interp_threads_head = 8,
   .interp_modules = 56,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -539,6 +543,7 @@ static const SpyPythonLayout layout_3_9 = {
   .interp_threads_head = 8,
   .interp_modules = 856,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -664,6 +669,7 @@ static const SpyPythonLayout layout_3_10 = {
   .interp_threads_head = 8,
   .interp_modules = 856,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -788,6 +794,7 @@ static const SpyPythonLayout layout_3_11 = {
   .interp_threads_head = 16,
   .interp_modules = 888,
   .interp_gil_ptr = SPY_OFFSET_NONE,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -912,6 +919,7 @@ static const SpyPythonLayout layout_3_12 = {
   .interp_threads_head = 72,
   .interp_modules = 944,
   .interp_gil_ptr = 384,
+  .interp_code_versions = SPY_OFFSET_NONE,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -1036,6 +1044,7 @@ static const SpyPythonLayout layout_3_13 = {
   .interp_threads_head = 7344,
   .interp_modules = 7656,
   .interp_gil_ptr = 16,
+  .interp_code_versions = 17000,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -1158,6 +1167,7 @@ static const SpyPythonLayout layout_3_14 = {
   .interp_threads_head = 7344,
   .interp_modules = 7688,
   .interp_gil_ptr = 16,
+  .interp_code_versions = 14256,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,
@@ -1280,6 +1290,7 @@ static const SpyPythonLayout layout_3_15 = {
   .interp_threads_head = 7336,
   .interp_modules = 7592,
   .interp_gil_ptr = 16,
+  .interp_code_versions = 14264,
 
   /* struct _gil_runtime_state */
   .gil_last_holder = 8,

@@ -212,6 +212,17 @@ spy_stack_check_restart_thread (SpyStackCheck *self,
 }
 
 void
+spy_stack_check_drop_thread (SpyStackCheck *self)
+{
+  Thread *thread = current_thread (self);
+
+  g_array_set_size (self->links, thread->first_link);
+  g_array_set_size (self->bytes, thread->first_bytes);
+  g_array_set_size (thread->frames, 0);
+  g_array_set_size (self->threads, self->threads->len - 1);
+}
+
+void
 spy_stack_check_add_link (SpyStackCheck *self,
                           guint64        frame)
 {

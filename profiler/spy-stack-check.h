@@ -43,6 +43,9 @@ void           spy_stack_check_begin_thread (SpyStackCheck *self,
  * frames too) is forgotten. */
 void           spy_stack_check_restart_thread (SpyStackCheck *self,
                                                guint64        top);
+/* The thread begun last is forgotten, with what it read (its frames too):
+ * it is read again from the start. */
+void           spy_stack_check_drop_thread  (SpyStackCheck *self);
 /* The walk reached the frame at @frame, with its SpyFrame (if any) to be
  * pushed next. */
 void           spy_stack_check_add_link     (SpyStackCheck *self,

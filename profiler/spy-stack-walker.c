@@ -44,6 +44,13 @@ struct _SpyStackWalker {
   guint                  generation; /* bumped when cached codes are freed */
   guint64                sample_no;
   GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
+  guint64                code_versions_global; /* 3.12: &_Py_next_func_version */
+  /* 3.12+: the count of code objects made, as read right after the
+   * interpreter's threads were copied (see get_code); versions_read says
+   * whether this walk has it. */
+  guint64                versions_addr;
+  guint32                versions;
+  gboolean               versions_read;
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
   GArray                *chunk_used;    /* ChunkUse: how much of each thread's newest
@@ -56,6 +63,7 @@ struct _SpyStackWalker {
   SpyStackCheck         *check;      /* what this sample's stacks were read
                                       * from, read again at its end */
   guint64                n_torn;     /* samples read again: a stack moved */
+  guint64                n_thread_rereads; /* threads copied again on their own */
 };
 
 
@@ -164,6 +172,7 @@ spy_stack_walker_new_for_target (SpyTarget *target)
                                spy_target_get_code_type_address (target));
   self->target = g_object_ref (target);
   self->gil_holder_address = spy_target_get_gil_holder_address (target);
+  self->code_versions_global = spy_target_get_code_versions_address (target);
   if (self->layout.tstate_native_thread_id == SPY_OFFSET_NONE)
     self->thread_ids = spy_thread_ids_new (self->memory, spy_target_get_pid (target));
   return self;
@@ -249,9 +258,17 @@ identity_span (const SpyPythonLayout *layout,
   g_assert (*len <= (gint64) sizeof ((SpyCode *) NULL)->identity);
 }
 
+/* The code object at @addr, decoded once and kept. A kept one is read
+ * again at the end of each sample that uses it (a code object freed and
+ * replaced at the same address would name the wrong function), except when
+ * its frame is from a snapshot (@snapshot: copied in one moment, before
+ * this walk read the count of code objects made) and that count is where it
+ * was when the code object was last confirmed: no code object has been made
+ * since, so none can have taken its place. */
 static const SpyCode *
 get_code (SpyStackWalker  *self,
           guint64          addr,
+          gboolean         snapshot,
           GError         **error)
 {
   const SpyPythonLayout *layout = &self->layout;
@@ -262,9 +279,14 @@ get_code (SpyStackWalker  *self,
 
   if ((code = g_hash_table_lookup (self->codes, &addr)) != NULL)
     {
+      if (snapshot && self->versions_read && code->versions_addr == self->versions_addr &&
+          code->versions == self->versions)
+        return code;
       if (code->checked_in != self->sample_no)
         {
           code->checked_in = self->sample_no;
+          code->pending_addr = self->versions_read ? self->versions_addr : 0;
+          code->pending = self->versions;
           g_ptr_array_add (self->to_check, code);
         }
       return code;
@@ -278,6 +300,8 @@ get_code (SpyStackWalker  *self,
   code = g_new0 (SpyCode, 1);
   code->addr = addr;
   code->checked_in = self->sample_no;
+  code->versions_addr = self->versions_read ? self->versions_addr : 0;
+  code->versions = self->versions;
   {
     gint64 start, len;
 
@@ -425,7 +449,7 @@ push_frame (SpyStackWalker  *self,
 {
   SpyFrame frame = { .addr = frame_addr, .entry = TRUE };
 
-  if (!(frame.code = get_code (self, code_addr, error)))
+  if (!(frame.code = get_code (self, code_addr, FALSE, error)))
     return FALSE;
   frame.line = code_line (frame.code, byte_offset);
   g_array_append_val (frames, frame);
@@ -571,14 +595,14 @@ walk_interpreter_frames (SpyStackWalker  *self,
       guint64 code_addr, instr, frame_addr = frame;
       const SpyCode *code;
       gint64 offset;
+      gboolean snapshot = frame >= snap_start && frame < snap_end &&
+                          snap_end - frame >= (guint64) layout->iframe_localsplus;
 
       ok = chain_guard_step (&guard, frame, error) &&
            read_struct (self, frame, buf, layout->iframe_localsplus, "frame", error);
       if (!ok)
         break;
-      add_link (self, frame, buf, layout->iframe_previous, layout->iframe_code,
-                frame < snap_start || frame >= snap_end ||
-                snap_end - frame < (guint64) layout->iframe_localsplus);
+      add_link (self, frame, buf, layout->iframe_previous, layout->iframe_code, !snapshot);
       frame = get_ptr (buf, layout->iframe_previous);
       if (layout->iframe_owner_not_python >= 0 &&
           buf[layout->iframe_owner] >= layout->iframe_owner_not_python)
@@ -598,7 +622,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
       /* 3.14+: a frame being popped has lost its code already. */
       if (code_addr == 0 && layout->stackref_tag_bits != 0)
         continue;
-      if (!(code = get_code (self, code_addr, error)))
+      if (!(code = get_code (self, code_addr, snapshot, error)))
         {
           ok = FALSE;
           break;
@@ -777,25 +801,26 @@ note_chunk_use (SpyStackWalker       *self,
   g_array_append_val (self->chunk_used, use);
 }
 
-/* 3.11+: every thread's snapshot (see Prefetch) in one system call. When
- * that fails (a chunk at the end of a mapping, say), each thread reads its
- * own later, and is checked frame by frame. */
+/* 3.11+: the snapshots (see Prefetch) of @n threads in one system call.
+ * When that fails (a chunk at the end of a mapping, say), each thread reads
+ * its own later, and is checked frame by frame. */
 static void
 prefetch_threads (SpyStackWalker        *self,
                   SpyThreadStack *const *stacks,
-                  GPtrArray             *tstate_bufs,
+                  guint8 *const         *tstate_bufs,
+                  guint                  n,
                   Prefetch              *prefetch)
 {
   const SpyPythonLayout *layout = &self->layout;
-  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 4 * tstate_bufs->len);
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 4 * n + 1);
   guint n_ops = 0;
   gboolean ok;
 
   if (layout->tstate_datastack_chunk == SPY_OFFSET_NONE)
     return;
-  for (guint i = 0; i < tstate_bufs->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      const guint8 *buf = g_ptr_array_index (tstate_bufs, i);
+      const guint8 *buf = tstate_bufs[i];
       guint64 tstate = stacks[i]->tstate;
       guint64 chunk = thread_chunk (self, buf), top_addr;
 
@@ -821,11 +846,16 @@ prefetch_threads (SpyStackWalker        *self,
                                      sizeof (guint64) };
     }
 
+  /* Last, once every copy is taken: see get_code. */
+  if (self->versions_addr != 0)
+    ops[n_ops++] = (SpyReadOp) { self->versions_addr, &self->versions, sizeof self->versions };
   /* From the target now, never from a copy: the pointer read twice must
    * be read twice. */
   ok = spy_memory_readv_direct (self->memory, ops, n_ops, NULL);
-  for (guint i = 0; i < tstate_bufs->len; i++)
+  for (guint i = 0; i < n; i++)
     prefetch[i].ok = ok;
+  /* 0: the count went past 2^32 and stays there; it tells nothing. */
+  self->versions_read = ok && self->versions_addr != 0 && self->versions != 0;
 }
 
 /* The thread state that holds the GIL, or 0. */
@@ -954,20 +984,47 @@ sample_interpreter (SpyStackWalker  *self,
     }
 
   prefetch = g_new0 (Prefetch, tstate_bufs->len);
+  self->versions_read = FALSE;
+  if (layout->interp_code_versions != SPY_OFFSET_NONE)
+    self->versions_addr = interp + layout->interp_code_versions;
+  else
+    self->versions_addr = self->code_versions_global;
   prefetch_threads (self, (SpyThreadStack **) stacks->pdata + (stacks->len - tstate_bufs->len),
-                    tstate_bufs, prefetch);
+                    (guint8 **) tstate_bufs->pdata, tstate_bufs->len, prefetch);
   for (guint i = 0; i < tstate_bufs->len && ok; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, stacks->len - tstate_bufs->len + i);
 
-      self->leading_shims = 0;
-      ok = walk_thread (self, stack->tstate, g_ptr_array_index (tstate_bufs, i), &prefetch[i],
-                        stack->frames, error);
+      /* A thread whose stack moved while it was copied is copied again
+       * on its own, at once: not every thread of the sample with it. */
+      for (guint attempt = 1; ; attempt++)
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          self->leading_shims = 0;
+          ok = walk_thread (self, stack->tstate, g_ptr_array_index (tstate_bufs, i), &prefetch[i],
+                            stack->frames, &local_error);
+          if (ok)
+            break;
+          if (!prefetch[i].ok || attempt == MAX_READ_ATTEMPTS ||
+              !g_error_matches (local_error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              break;
+            }
+          self->n_thread_rereads++;
+          spy_stack_check_drop_thread (self->check);
+          /* Its last copy, and pages read past it: they hold the past. */
+          spy_memory_forget (self->memory);
+          g_clear_pointer (&prefetch[i].chunk, g_free);
+          prefetch_threads (self, &stack, (guint8 **) &tstate_bufs->pdata[i], 1, &prefetch[i]);
+        }
       stack->idle_evals = self->leading_shims;
       if (ok && prefetch[i].ok)
         note_chunk_use (self, stack, thread_chunk (self, g_ptr_array_index (tstate_bufs, i)),
                         prefetch[i].current_frame);
     }
+  self->versions_read = FALSE;
   for (guint i = 0; i < tstate_bufs->len; i++)
     g_free (prefetch[i].chunk);
   return ok;
@@ -1043,7 +1100,10 @@ codes_still_current (SpyStackWalker *self,
         {
           g_hash_table_remove (self->codes, &code->addr);
           current = FALSE;
+          continue;
         }
+      code->versions_addr = code->pending_addr;
+      code->versions = code->pending;
     }
   if (!current)
     self->generation++;
@@ -1352,6 +1412,14 @@ spy_stack_walker_get_n_torn (SpyStackWalker *self)
   g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
 
   return self->n_torn;
+}
+
+guint64
+spy_stack_walker_get_n_thread_rereads (SpyStackWalker *self)
+{
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
+
+  return self->n_thread_rereads;
 }
 
 guint

@@ -34,6 +34,13 @@ typedef struct _SpyCode {
    * object whose address now holds another one. */
   guint8        identity[256];
   guint64       checked_in;   /* the sample that last confirmed it */
+  /* 3.12+: the count of code objects made (at versions_addr) when it was
+   * last confirmed; while that count stands, none has been made since, so
+   * none can have taken its place. versions_addr 0: not known. */
+  guint64       versions_addr;
+  guint32       versions;
+  guint64       pending_addr;  /* the same, for the confirmation under way */
+  guint32       pending;
 } SpyCode;
 
 typedef struct {
@@ -122,6 +129,9 @@ GPtrArray      *spy_stack_walker_read_locals  (SpyStackWalker        *self,
 
 /* Samples that were read again because a stack changed under the walker. */
 guint64         spy_stack_walker_get_n_torn   (SpyStackWalker        *self);
+/* Threads copied again on their own, their stack having moved under the
+ * copy (3.11+), for benchmarks. */
+guint64         spy_stack_walker_get_n_thread_rereads (SpyStackWalker *self);
 
 /* Changes whenever cached SpyCode pointers were freed: callers that keep
  * their own maps keyed by SpyCode must drop them. */

@@ -24,6 +24,7 @@ struct _SpyTarget {
   guint            version_hex;
   guint64          runtime_address;
   guint64          code_type_address;
+  guint64          code_versions_address; /* 3.12: &_Py_next_func_version */
   guint64          gil_holder_address; /* 3.6: &_PyThreadState_Current, else 0 */
   SpyBuiltins      builtins;
   SpyMemory       *memory;
@@ -525,6 +526,10 @@ open_target (GPid     pid,
   if (spy_elf_lookup (elf, "PyCode_Type", &value, NULL))
     self->code_type_address = symbol_address (elf, map_start, value);
   find_builtins (self, elf, map_start);
+  /* 3.12 numbers its code objects from a global (3.13+: a field of the
+   * interpreter); static, so only in a symbol table that was kept. */
+  if (spy_elf_lookup (elf, "_Py_next_func_version", &value, NULL))
+    self->code_versions_address = symbol_address (elf, map_start, value);
   /* 3.6 keeps no GIL struct we can find; the thread state that holds the
    * GIL is in _PyThreadState_Current (NULL while nobody does). */
   if (spy_elf_lookup (elf, "_PyThreadState_Current", &value, NULL))
@@ -665,6 +670,14 @@ spy_target_get_gil_holder_address (SpyTarget *self)
   g_return_val_if_fail (SPY_IS_TARGET (self), 0);
 
   return self->gil_holder_address;
+}
+
+guint64
+spy_target_get_code_versions_address (SpyTarget *self)
+{
+  g_return_val_if_fail (SPY_IS_TARGET (self), 0);
+
+  return self->layout.major == 3 && self->layout.minor == 12 ? self->code_versions_address : 0;
 }
 
 guint64

@@ -40,6 +40,9 @@ guint                  spy_target_get_version_hex      (SpyTarget  *self);
 guint64                spy_target_get_runtime_address  (SpyTarget  *self);
 /* &PyCode_Type in the target, or 0 when unknown. */
 guint64                spy_target_get_code_type_address (SpyTarget *self);
+/* 3.12: where the count that numbers new code objects is (3.13+ has it in
+ * the layout); 0 when unknown (a stripped interpreter) or another version. */
+guint64                spy_target_get_code_versions_address (SpyTarget *self);
 /* Where a pointer to the GIL holder's thread state is kept, for versions
  * without a GIL struct in the layout (3.6); 0 otherwise. */
 guint64                spy_target_get_gil_holder_address (SpyTarget *self);

@@ -122,9 +122,10 @@ main (int    argc,
       printf ("    thread-stacks/s:    %.0f\n", run->stacks * 1e6 / run->wall_us);
       if (i == 0)
         printf ("    syscalls per thread-stack: %.2f; reads again of a stack that moved: %"
-                G_GUINT64_FORMAT "\n",
+                G_GUINT64_FORMAT " samples, %" G_GUINT64_FORMAT " threads on their own\n",
                 run->stacks ? (double) run->syscalls / run->stacks : 0.0,
-                spy_stack_walker_get_n_torn (walker));
+                spy_stack_walker_get_n_torn (walker),
+                spy_stack_walker_get_n_thread_rereads (walker));
     }
   if (runs[1].stacks > 0)
     printf ("    thread-stacks of threads left alone (had not run since read): %.0f %%\n",

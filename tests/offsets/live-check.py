@@ -162,6 +162,23 @@ def check_runtime(t):
     return interp, tstate
 
 
+def check_code_versions(t, interp):
+    """3.12+: the count each new code object takes its version from. The
+    walker trusts a cached code object while it stays put, so it must move
+    whenever code is made."""
+    if sys.version_info < (3, 12):
+        return
+    if t.interp_code_versions != NONE:
+        addr = interp + t.interp_code_versions
+    else:
+        addr = local_symbol_address("_Py_next_func_version")
+    before = u32(addr)
+    compile("def f():\n    return 1\n", "<probe>", "exec")  # two code objects
+    after = u32(addr)
+    check("interp_code_versions", before != 0 and after - before >= 2,
+          "%d, then %d after making two code objects" % (before, after))
+
+
 def check_frames_old(marker, t, tstate):
     """3.8-3.10: PyFrameObject chain from tstate->frame."""
     # Read inline: calling ptr() would make its own frame the current one.
@@ -472,6 +489,7 @@ def main():
         # Deep enough for 3.11+ to need a second data stack chunk.
         recurse(600, t, tstate, object())
     check_code(t)
+    check_code_versions(t, interp)
     check_types(t)
     check_bytes_unicode_long(t)
     check_dicts(t)

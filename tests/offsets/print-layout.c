@@ -39,6 +39,7 @@ static const Field fields[] = {
   FIELD (interp_threads_head),
   FIELD (interp_modules),
   FIELD (interp_gil_ptr),
+  FIELD (interp_code_versions),
   FIELD (gil_last_holder),
   FIELD (gil_locked),
   FIELD (tstate_size),

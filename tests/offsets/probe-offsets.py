@@ -56,6 +56,7 @@ FIELDS = [
     ("interp_modules", [(PY27, 11, "offsetof (PyInterpreterState, modules)"),
                         (12, 15, "offsetof (PyInterpreterState, imports.modules)")]),
     ("interp_gil_ptr", [(12, 15, "offsetof (PyInterpreterState, ceval.gil)")]),
+    ("interp_code_versions", [(13, 15, "offsetof (PyInterpreterState, func_state.next_version)")]),
 
     ("gil_last_holder", [(7, 15, "offsetof (struct _gil_runtime_state, last_holder)")]),
     ("gil_locked", [(7, 15, "offsetof (struct _gil_runtime_state, locked)")]),
@@ -168,6 +169,9 @@ PRESENT_BUT_UNUSED = {
     ("frame_back", 13): "as for 3.11",
     ("frame_back", 14): "as for 3.11",
     ("frame_back", 15): "as for 3.11",
+    ("interp_code_versions", 12): "3.12 numbers functions from it; its code "
+                                  "objects take theirs from the global "
+                                  "_Py_next_func_version",
 }
 
 # Fields that follow from a #define in the headers rather than a struct.
@@ -198,6 +202,8 @@ ASSUMPTIONS = [
     ("frame_lasti_size", PY27, 10, "sizeof (((PyFrameObject *) 0)->f_lasti)", 4),
     ("iframe_owner_size", 11, 15, "sizeof (((_PyInterpreterFrame *) 0)->owner)", 1),
     ("code_firstlineno_size", PY27, 15, "sizeof (((PyCodeObject *) 0)->co_firstlineno)", 4),
+    ("code_versions_size", 13, 15,
+     "sizeof (((PyInterpreterState *) 0)->func_state.next_version)", 4),
     ("gil_locked_size", 7, 15, "sizeof (((struct _gil_runtime_state *) 0)->locked)", 4),
     ("gil_last_holder_size", 7, 15, "sizeof (((struct _gil_runtime_state *) 0)->last_holder)", 8),
     ("dk_log2_size_size", 11, 15, "sizeof (((PyDictKeysObject *) 0)->dk_log2_size)", 1),

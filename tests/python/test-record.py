@@ -21,6 +21,7 @@ import gzip
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -488,6 +489,50 @@ def case_blocking(spyglass, python, version):
         target.wait()
 
 
+def case_recode(spyglass, python, version):
+    """A code object freed and made again at the same address is named as
+    itself, never as the one before it (recode_workload.py): every f_NNNNN
+    is under the runner of its own parity."""
+    require_python(python, version)
+    target = subprocess.Popen([python, "-S", os.path.join(HERE, "recode_workload.py")],
+                              stdout=subprocess.PIPE, env=dict(os.environ, SPY_WORKLOAD_TIMEOUT="5"))
+    try:
+        if target.stdout.readline() != b"SPYGLASS-READY\n":
+            raise Failure("the workload did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "recode.txt")
+            code, _, _ = record(spyglass, ["-r", "2000", "-d", "3", "-o", out, "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record failed")
+            with open(out, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        truth = truth_from(target.communicate(timeout=30)[0].decode())
+    finally:
+        target.kill()
+        target.wait()
+    seen, samples = set(), 0
+    for line in lines:
+        stack, count = line.rsplit(" ", 1)
+        names = [frame_function(frame) for frame in stack.split(";")]
+        for caller, name in zip(names, names[1:]):
+            if not re.match(r"f_\d{5}$", name):
+                continue
+            want = "run_odd" if int(name[2:]) % 2 else "run_even"
+            if caller != want:
+                raise Failure("%s (%s samples) is under %s, not %s: a code object made again at "
+                              "the same address was named as the one before it" %
+                              (name, count, caller, want))
+            seen.add(name)
+            samples += int(count)
+    log("%d functions made, %d at the address of the one before; %d of them sampled, "
+        "%d samples, each under its own runner" % (truth["made"], truth["reused"], len(seen), samples))
+    if truth["reused"] < truth["made"] // 2:
+        raise Failure("only %d of %d code objects took the last one's address: this test "
+                      "checks nothing here" % (truth["reused"], truth["made"]))
+    if len(seen) < 100:
+        raise Failure("only %d of the %d functions were sampled" % (len(seen), truth["made"]))
+
+
 def spyprof_json(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -550,6 +595,7 @@ CASES = {
     "subprocesses-shell": case_subprocesses_shell,
     "waiters": case_waiters,
     "bad-output": case_bad_output,
+    "recode": case_recode,
 }
 
 
