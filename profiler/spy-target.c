@@ -916,10 +916,11 @@ thread_ran (SpyTarget *self,
     }
   /* Not runnable at the last look, and since then neither put on a CPU
    * (that counts in pcount, from the switch on) nor charged CPU time: it
-   * waits still, and /proc/…/stat, the dearest read of a sample, need not
-   * be read. A thread woken before it left its CPU is not switched back
-   * on; its time shows at the next tick, so it is missed for one at most.
-   * A kernel that keeps no schedstats (all 0) never takes this way. */
+   * has run nothing since, and, with no CPU time left to count, need not
+   * be looked at: /proc/…/stat is the dearest read of a sample. A thread
+   * woken before it left its CPU is not switched back on; its time shows
+   * at the next tick, so it is missed for one at most. A kernel that
+   * keeps no schedstats (all 0) never takes this way. */
   asleep = runnable < 0 && clock->asleep && pcount > 0 && pcount == clock->pcount &&
            run_ns == clock->run_ns;
   look = runnable < 0 && self->frozen_states == NULL;
@@ -937,14 +938,18 @@ thread_ran (SpyTarget *self,
   /* Runnable now, so the stack we read is the one it runs (a thread back
    * in its wait after a burst is not); and not counted running for more
    * time than it spent on a CPU, so a waiter woken every few ms, runnable
-   * at many samples, counts for the little it runs. */
-  if (asleep || clock->credit_ns < -CREDIT_LIMIT_NS)
+   * at many samples, counts for the little it runs. One with CPU time
+   * not yet counted is looked at even while it waits: woken, it may wait
+   * for a CPU (runnable, not switched on), as waiters often do on a busy
+   * machine, and is counted then. */
+  if ((asleep && clock->credit_ns <= 0) || clock->credit_ns < -CREDIT_LIMIT_NS)
     return FALSE;
   if (!is_runnable (self, tid, &runnable))
     {
-      clock->asleep = look;
+      clock->asleep = asleep || look;
       return FALSE;
     }
+  clock->asleep = FALSE;
   clock->credit_ns -= interval;
   return TRUE;
 }

@@ -184,7 +184,7 @@ def case_gil(spyglass, python, version):
 
 def case_waiters(spyglass, python, version):
     """Threads woken every 1-3 ms beside one that computes: each thread's
-    share of the samples (without --idle) within 3 points (and chance) of
+    share of the samples (without --idle) within 6 points (and chance) of
     its share of the CPU time the program measured itself."""
     require_python(python, version)
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,13 +209,18 @@ def case_waiters(spyglass, python, version):
     # 4 s at 1 kHz; a loaded machine may let the sampler take half of it.
     if total_samples < 1000:
         raise Failure("only %d samples" % total_samples)
-    # Within 3 points, plus two standard errors of a share of that many
+    # Within 6 points, plus two standard errors of a share of that many
     # samples (one for 4000 samples at 90 %): counted by being runnable
-    # rather than by CPU time, the waiters would be 20 points off.
+    # rather than by CPU time, the waiters would be 20 points off. Not
+    # closer: on two CPUs the sampler shares them with the waiters, and its
+    # wake-ups, late while both are busy, fall less often when a waiter
+    # runs. The computing thread's share came out 1-5.6 points above its
+    # CPU share in each of 24 runs (on 3.7, with this tree and the one
+    # before it alike).
     for name in sorted(set(cpu) | set(samples)):
         truth = 100.0 * cpu.get(name, 0) / total_cpu
         measured = 100.0 * samples.get(name, 0) / total_samples
-        allowed = 3.0 + 2 * math.sqrt(truth * (100.0 - truth) / total_samples)
+        allowed = 6.0 + 2 * math.sqrt(truth * (100.0 - truth) / total_samples)
         log("  %-10s CPU %5.1f %%  samples %5.1f %%  (within %.1f)" % (name, truth, measured, allowed))
         if abs(truth - measured) > allowed:
             raise Failure("%s's share of the samples is %.1f points off its share of the CPU"
