@@ -170,6 +170,10 @@ process_new (SpyTarget *target,
   process->native_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   /* Who is running the sampler decides itself: see sample_process. */
   spy_stack_walker_set_skip_active (process->walker, TRUE);
+  /* Each sample asks the target whether each thread ran (sample_process):
+   * one that rested since the last is not read again. --native reads the
+   * C stacks of those threads its own way. */
+  spy_stack_walker_set_reuse_rested (process->walker, !native);
   process->frame_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   process->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, named_free);
   process->names_read_at = 0;  /* monotonic time is never near 0 */

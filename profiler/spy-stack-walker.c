@@ -64,6 +64,10 @@ struct _SpyStackWalker {
                                       * from, read again at its end */
   guint64                n_torn;     /* samples read again: a stack moved */
   guint64                n_thread_rereads; /* threads copied again on their own */
+  gboolean               reuse_rested;
+  GHashTable            *kept;       /* tstate → Kept: the last sample's threads */
+  GArray                *kept_next;  /* Kept (frames NULL): this sample's, so far */
+  guint64                n_rested;
 };
 
 
@@ -73,6 +77,32 @@ typedef struct {
   guint64 tstate;
   gsize   used;
 } ChunkUse;
+
+/* 3.11+: a thread as the last sample read it, given again while it rests
+ * (see spy_stack_walker_set_reuse_rested()). Its thread state must still
+ * say the same of it. */
+typedef struct {
+  guint64   tstate;
+  guint64   thread_id;
+  gint64    native_id;
+  guint64   top;         /* tstate->current_frame (3.13+), ->cframe (3.11, 3.12) */
+  guint64   chunk;       /* tstate->datastack_chunk */
+  guint     generation;  /* of the code cache, which its frames point into */
+  guint     idle_evals;
+  gboolean  has_use;
+  ChunkUse  use;
+  guint     stack;       /* in kept_next: its index in the sample's stacks */
+  GArray   *frames;      /* SpyFrame; NULL in kept_next */
+} Kept;
+
+static void
+kept_free (gpointer data)
+{
+  Kept *kept = data;
+
+  g_clear_pointer (&kept->frames, g_array_unref);
+  g_free (kept);
+}
 
 G_DEFINE_FINAL_TYPE (SpyStackWalker, spy_stack_walker, G_TYPE_OBJECT)
 G_DEFINE_QUARK (spy-stack-walker-error-quark, spy_stack_walker_error)
@@ -116,6 +146,8 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->check, spy_stack_check_free);
   g_clear_pointer (&self->cpu_then, g_hash_table_unref);
   g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
+  g_clear_pointer (&self->kept, g_hash_table_unref);
+  g_clear_pointer (&self->kept_next, g_array_unref);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
 }
@@ -135,6 +167,8 @@ spy_stack_walker_init (SpyStackWalker *self)
   self->chunk_used = g_array_new (FALSE, FALSE, sizeof (ChunkUse));
   self->chunk_used_before = g_array_new (FALSE, FALSE, sizeof (ChunkUse));
   self->check = spy_stack_check_new ();
+  self->kept = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, kept_free);
+  self->kept_next = g_array_new (FALSE, FALSE, sizeof (Kept));
 }
 
 SpyStackWalker *
@@ -671,6 +705,7 @@ typedef struct {
   guint64  current_frame_again;  /* after it */
   guint64  cframe_again;         /* 3.11, 3.12: tstate->cframe, after it */
   gboolean ok;
+  const Kept *rested;            /* not read: it rested since the last sample */
 } Prefetch;
 
 static guint64
@@ -824,6 +859,8 @@ prefetch_threads (SpyStackWalker        *self,
       guint64 tstate = stacks[i]->tstate;
       guint64 chunk = thread_chunk (self, buf), top_addr;
 
+      if (prefetch[i].rested != NULL)
+        continue;
       if (chunk == 0 || (chunk & 7) != 0)
         return;
       if (layout->tstate_cframe != SPY_OFFSET_NONE)
@@ -846,6 +883,8 @@ prefetch_threads (SpyStackWalker        *self,
                                      sizeof (guint64) };
     }
 
+  if (n_ops == 0)
+    return;
   /* Last, once every copy is taken: see get_code. */
   if (self->versions_addr != 0)
     ops[n_ops++] = (SpyReadOp) { self->versions_addr, &self->versions, sizeof self->versions };
@@ -856,6 +895,82 @@ prefetch_threads (SpyStackWalker        *self,
     prefetch[i].ok = ok;
   /* 0: the count went past 2^32 and stays there; it tells nothing. */
   self->versions_read = ok && self->versions_addr != 0 && self->versions != 0;
+}
+
+/* What says where a thread is, in its thread state: the top frame (3.13+)
+ * or the C frame record that points to it (3.11, 3.12). */
+static guint64
+tstate_top (SpyStackWalker *self,
+            const guint8   *tstate_buf)
+{
+  const SpyPythonLayout *layout = &self->layout;
+
+  return layout->tstate_current_frame != SPY_OFFSET_NONE
+           ? get_ptr (tstate_buf, layout->tstate_current_frame)
+           : get_ptr (tstate_buf, layout->tstate_cframe);
+}
+
+/* Marks in @prefetch the threads that have rested since the last sample:
+ * read whole then, the same thread in the same place now, the code cache
+ * its frames point into unchanged, and not on a CPU since (asked last, as
+ * it reads /proc). */
+static void
+find_rested (SpyStackWalker        *self,
+             SpyThreadStack *const *stacks,
+             guint8 *const         *tstate_bufs,
+             guint                  n,
+             Prefetch              *prefetch)
+{
+  if (self->target == NULL || self->layout.tstate_datastack_chunk == SPY_OFFSET_NONE)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      const Kept *kept = g_hash_table_lookup (self->kept, &stacks[i]->tstate);
+
+      if (kept != NULL && kept->generation == self->generation && stacks[i]->native_id != 0 &&
+          kept->thread_id == stacks[i]->thread_id && kept->native_id == stacks[i]->native_id &&
+          kept->top == tstate_top (self, tstate_bufs[i]) &&
+          kept->chunk == thread_chunk (self, tstate_bufs[i]) &&
+          spy_target_thread_rested (self->target, stacks[i]->native_id))
+        prefetch[i].rested = kept;
+    }
+}
+
+/* Notes @stack (the sample's @index-th) to be kept if the sample holds. */
+static void
+keep_next (SpyStackWalker       *self,
+           guint                 index,
+           const guint8         *tstate_buf,
+           const SpyThreadStack *stack,
+           const ChunkUse       *use)
+{
+  Kept kept = { stack->tstate, stack->thread_id, stack->native_id,
+                tstate_top (self, tstate_buf), thread_chunk (self, tstate_buf),
+                0, stack->idle_evals, use != NULL, { 0 }, index, NULL };
+
+  if (!self->reuse_rested)
+    return;
+  if (use != NULL)
+    kept.use = *use;
+  g_array_append_val (self->kept_next, kept);
+}
+
+/* The sample held: its threads are kept, as they are now, for the next. */
+static void
+keep_sample (SpyStackWalker *self,
+             GPtrArray      *stacks)
+{
+  g_hash_table_remove_all (self->kept);
+  for (guint i = 0; i < self->kept_next->len; i++)
+    {
+      Kept *kept = g_memdup2 (&g_array_index (self->kept_next, Kept, i), sizeof (Kept));
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, kept->stack);
+
+      kept->generation = self->generation;
+      kept->frames = g_array_copy (stack->frames);
+      g_hash_table_replace (self->kept, &kept->tstate, kept);
+    }
+  g_array_set_size (self->kept_next, 0);
 }
 
 /* The thread state that holds the GIL, or 0. */
@@ -984,6 +1099,9 @@ sample_interpreter (SpyStackWalker  *self,
     }
 
   prefetch = g_new0 (Prefetch, tstate_bufs->len);
+  if (self->reuse_rested)
+    find_rested (self, (SpyThreadStack **) stacks->pdata + (stacks->len - tstate_bufs->len),
+                 (guint8 **) tstate_bufs->pdata, tstate_bufs->len, prefetch);
   self->versions_read = FALSE;
   if (layout->interp_code_versions != SPY_OFFSET_NONE)
     self->versions_addr = interp + layout->interp_code_versions;
@@ -994,7 +1112,19 @@ sample_interpreter (SpyStackWalker  *self,
   for (guint i = 0; i < tstate_bufs->len && ok; i++)
     {
       SpyThreadStack *stack = g_ptr_array_index (stacks, stacks->len - tstate_bufs->len + i);
+      const Kept *rested = prefetch[i].rested;
 
+      if (rested != NULL)
+        {
+          g_array_append_vals (stack->frames, rested->frames->data, rested->frames->len);
+          stack->idle_evals = rested->idle_evals;
+          if (rested->has_use)
+            g_array_append_val (self->chunk_used, rested->use);
+          keep_next (self, stacks->len - tstate_bufs->len + i, g_ptr_array_index (tstate_bufs, i),
+                     stack, rested->has_use ? &rested->use : NULL);
+          self->n_rested++;
+          continue;
+        }
       /* A thread whose stack moved while it was copied is copied again
        * on its own, at once: not every thread of the sample with it. */
       for (guint attempt = 1; ; attempt++)
@@ -1021,8 +1151,12 @@ sample_interpreter (SpyStackWalker  *self,
         }
       stack->idle_evals = self->leading_shims;
       if (ok && prefetch[i].ok)
-        note_chunk_use (self, stack, thread_chunk (self, g_ptr_array_index (tstate_bufs, i)),
-                        prefetch[i].current_frame);
+        {
+          note_chunk_use (self, stack, thread_chunk (self, g_ptr_array_index (tstate_bufs, i)),
+                          prefetch[i].current_frame);
+          keep_next (self, stacks->len - tstate_bufs->len + i, g_ptr_array_index (tstate_bufs, i),
+                     stack, &g_array_index (self->chunk_used, ChunkUse, self->chunk_used->len - 1));
+        }
     }
   self->versions_read = FALSE;
   for (guint i = 0; i < tstate_bufs->len; i++)
@@ -1157,6 +1291,7 @@ sample_once (SpyStackWalker  *self,
 
   self->sample_no++;
   g_ptr_array_set_size (self->to_check, 0);
+  g_array_set_size (self->kept_next, 0);
   spy_stack_check_reset (self->check);
   /* 3.11+: what the last sample read (the interpreter, the thread states,
    * the GIL, frames on the C stack), fetched again in one call. Not for
@@ -1198,7 +1333,11 @@ sample_once (SpyStackWalker  *self,
   spy_memory_journal_end (self->memory);
   spy_memory_forget (self->memory);
   if (ok)
-    check_sample (self, codes_current, stacks_current);
+    {
+      check_sample (self, codes_current, stacks_current);
+      if (*codes_current && *stacks_current)
+        keep_sample (self, stacks);
+    }
   else
     {
       gboolean read;
@@ -1412,6 +1551,25 @@ spy_stack_walker_get_n_torn (SpyStackWalker *self)
   g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
 
   return self->n_torn;
+}
+
+void
+spy_stack_walker_set_reuse_rested (SpyStackWalker *self,
+                                   gboolean        reuse)
+{
+  g_return_if_fail (SPY_IS_STACK_WALKER (self));
+
+  self->reuse_rested = reuse;
+  if (!reuse)
+    g_hash_table_remove_all (self->kept);
+}
+
+guint64
+spy_stack_walker_get_n_rested (SpyStackWalker *self)
+{
+  g_return_val_if_fail (SPY_IS_STACK_WALKER (self), 0);
+
+  return self->n_rested;
 }
 
 guint64

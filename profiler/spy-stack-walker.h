@@ -99,6 +99,12 @@ void            spy_stack_walker_watch_cpu    (SpyStackWalker        *self,
  * tells running threads apart itself (the sampler: by CPU time). */
 void            spy_stack_walker_set_skip_active (SpyStackWalker    *self,
                                                   gboolean           skip);
+/* With @reuse (3.11+, a walker made for a target whose threads the caller
+ * passes to spy_target_thread_ran() after every sample), a thread that the
+ * target says has rested since the last sample (spy_target_thread_rested())
+ * is not read again: it gets the frames it had then. */
+void            spy_stack_walker_set_reuse_rested (SpyStackWalker   *self,
+                                                   gboolean          reuse);
 /* One snapshot of every thread: a GPtrArray of SpyThreadStack. Frames point
  * into the walker's code cache: valid until the next call or the walker's
  * end. All or nothing: an inconsistent read fails the whole sample. */
@@ -132,6 +138,8 @@ guint64         spy_stack_walker_get_n_torn   (SpyStackWalker        *self);
 /* Threads copied again on their own, their stack having moved under the
  * copy (3.11+), for benchmarks. */
 guint64         spy_stack_walker_get_n_thread_rereads (SpyStackWalker *self);
+/* Thread-stacks given from the last sample, their thread having rested. */
+guint64         spy_stack_walker_get_n_rested (SpyStackWalker *self);
 
 /* Changes whenever cached SpyCode pointers were freed: callers that keep
  * their own maps keyed by SpyCode must drop them. */

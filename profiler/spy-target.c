@@ -45,6 +45,11 @@ typedef struct {
   guint64 pcount;      /* its third field: times it was put on a CPU */
   gboolean asleep;     /* /proc said it was not runnable at the last look
                         * and it has not been on a CPU since: see thread_ran */
+  /* schedstat as spy_target_thread_rested() read it, for thread_ran() in
+   * the same sample (a look at fresh_at_ns or later). */
+  gboolean fresh;
+  gint64   fresh_at_ns;
+  guint64  fresh_run_ns, fresh_pcount;
 } TaskClock;
 
 /* How far a thread may be counted ahead of the CPU time the kernel has
@@ -909,11 +914,17 @@ thread_ran (SpyTarget *self,
       g_hash_table_insert (self->task_clocks, &clock->tid, clock);
       return is_runnable (self, tid, &runnable);
     }
-  if (!read_run_ns (clock, &run_ns, &pcount))
+  if (clock->fresh && clock->fresh_at_ns >= now_ns)
+    {
+      run_ns = clock->fresh_run_ns;
+      pcount = clock->fresh_pcount;
+    }
+  else if (!read_run_ns (clock, &run_ns, &pcount))
     {
       g_hash_table_remove (self->task_clocks, &tid);  /* the thread is gone */
       return FALSE;
     }
+  clock->fresh = FALSE;
   /* Not runnable at the last look, and since then neither put on a CPU
    * (that counts in pcount, from the switch on) nor charged CPU time: it
    * has run nothing since, and, with no CPU time left to count, need not
@@ -952,6 +963,26 @@ thread_ran (SpyTarget *self,
   clock->asleep = FALSE;
   clock->credit_ns -= interval;
   return TRUE;
+}
+
+gboolean
+spy_target_thread_rested (SpyTarget *self,
+                          gint64     tid)
+{
+  TaskClock *clock;
+  struct timespec ts;
+
+  g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
+
+  clock = g_hash_table_lookup (self->task_clocks, &tid);
+  if (clock == NULL || !read_run_ns (clock, &clock->fresh_run_ns, &clock->fresh_pcount))
+    return FALSE;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock->fresh = TRUE;
+  clock->fresh_at_ns = (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+  /* As thread_ran() would find it. */
+  return clock->asleep && clock->fresh_pcount > 0 && clock->fresh_pcount == clock->pcount &&
+         clock->fresh_run_ns == clock->run_ns;
 }
 
 gboolean

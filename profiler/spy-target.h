@@ -70,6 +70,13 @@ void                   spy_target_thaw_thread_states   (SpyTarget  *self);
 gboolean               spy_target_thread_ran           (SpyTarget  *self,
                                                         gint64      tid,
                                                         gint64      now_ns);
+/* Before reading @tid's stack: TRUE when the last spy_target_thread_ran()
+ * found it waiting and it has not been on a CPU since, so that its stack
+ * is as it was then (and it will be found not running). The one
+ * spy_target_thread_ran() that follows, for the same sample, uses this
+ * look at its CPU time rather than taking another. */
+gboolean               spy_target_thread_rested        (SpyTarget  *self,
+                                                        gint64      tid);
 /* The same, for a caller that knows whether @tid was runnable (it looked
  * before stopping the whole process: --blocking). */
 gboolean               spy_target_thread_ran_known     (SpyTarget  *self,

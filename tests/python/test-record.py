@@ -494,6 +494,62 @@ def case_blocking(spyglass, python, version):
         target.wait()
 
 
+def case_naps(spyglass, python, version):
+    """With --idle, a waiting thread that moves between two waits (now
+    asleep in nap_a, now on a queue in nap_b) is found in each for the
+    share of the time it spent there (naps_workload.py): a sampler that
+    gives a thread that has not run the stack it had when last read must
+    still see each move."""
+    require_python(python, version)
+    target = subprocess.Popen([python, os.path.join(HERE, "naps_workload.py"), "--seconds", "5"],
+                              stdout=subprocess.PIPE)
+    try:
+        if target.stdout.readline().strip() != b"ready":
+            raise Failure("the workload did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "naps.txt")
+            code, _, _ = record(spyglass, ["-r", "1000", "-d", "3", "--idle", "--threads", "-o", out,
+                                           "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record failed")
+            with open(out, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        truth = truth_from(target.communicate(timeout=30)[0].decode())
+    finally:
+        target.kill()
+        target.wait()
+    counts, between = {"nap_a": 0, "nap_b": 0}, 0
+    for line in lines:
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        if frames[0] != "thread (napper)":
+            continue
+        names = [frame_function(frame) for frame in frames[1:]]
+        found = [name for name in names if name in counts]
+        if len(found) > 1:
+            raise Failure("a napper stack in both naps: %s" % stack)
+        # Neither: between two naps, which takes a moment too.
+        if found:
+            counts[found[0]] += int(count)
+        else:
+            between += int(count)
+    total = sum(counts.values())
+    if between > total / 20:
+        raise Failure("%d napper samples between naps, %d in them" % (between, total))
+    if total < 1000:
+        raise Failure("only %d samples of the napper in 3 s at 1 kHz with --idle" % total)
+    share = counts["nap_a"] / total
+    want = truth["nap_a"] / (truth["nap_a"] + truth["nap_b"])
+    # The truth is over the whole run, the samples over 3 s of it: within
+    # a spell or two (at most 30 ms each) of the same share.
+    bound = 0.05
+    log("napper: %d samples, %.1f %% in nap_a; it spent %.1f %% of its time there (bound %.0f points)"
+        % (total, 100 * share, 100 * want, 100 * bound))
+    if abs(share - want) > bound:
+        raise Failure("the napper was found in nap_a in %.1f %% of samples but spent %.1f %% there"
+                      % (100 * share, 100 * want))
+
+
 def case_recode(spyglass, python, version):
     """A code object freed and made again at the same address is named as
     itself, never as the one before it (recode_workload.py): every f_NNNNN
@@ -601,6 +657,7 @@ CASES = {
     "waiters": case_waiters,
     "bad-output": case_bad_output,
     "recode": case_recode,
+    "naps": case_naps,
 }
 
 
