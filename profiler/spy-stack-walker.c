@@ -67,6 +67,7 @@ struct _SpyStackWalker {
   gboolean               reuse_rested;
   GHashTable            *kept;       /* tstate → Kept: the last sample's threads */
   GArray                *kept_next;  /* Kept (frames NULL): this sample's, so far */
+  GPtrArray             *chunk_pool; /* ChunkBuf */
   guint64                n_rested;
 };
 
@@ -77,6 +78,40 @@ typedef struct {
   guint64 tstate;
   gsize   used;
 } ChunkUse;
+
+/* A buffer for the copy of a thread's newest chunk. Handed to SpyMemory
+ * (which frees it at spy_memory_forget(), maybe after the walker is gone)
+ * and then back to its pool, so that a sample allocates none: 16 KiB
+ * buffers made and freed at every sample kept malloc consolidating. */
+typedef struct {
+  GPtrArray *pool;       /* a reference, while out of it */
+  guint8     data[CHUNK_PREFETCH];
+} ChunkBuf;
+
+#define CHUNK_POOL_MAX 64
+
+static ChunkBuf *
+chunk_buf_take (GPtrArray *pool)
+{
+  ChunkBuf *buf = pool->len > 0 ? g_ptr_array_steal_index_fast (pool, pool->len - 1)
+                                : g_new (ChunkBuf, 1);
+
+  buf->pool = g_ptr_array_ref (pool);
+  return buf;
+}
+
+static void
+chunk_buf_give_back (gpointer data)
+{
+  ChunkBuf *buf = data;
+  GPtrArray *pool = g_steal_pointer (&buf->pool);
+
+  if (pool->len < CHUNK_POOL_MAX)
+    g_ptr_array_add (pool, buf);
+  else
+    g_free (buf);
+  g_ptr_array_unref (pool);
+}
 
 /* 3.11+: a thread as the last sample read it, given again while it rests
  * (see spy_stack_walker_set_reuse_rested()). Its thread state must still
@@ -92,6 +127,7 @@ typedef struct {
   gboolean  has_use;
   ChunkUse  use;
   guint     stack;       /* in kept_next: its index in the sample's stacks */
+  guint64   sample;      /* the walker's sample_no when kept */
   GArray   *frames;      /* SpyFrame; NULL in kept_next */
 } Kept;
 
@@ -148,6 +184,7 @@ spy_stack_walker_finalize (GObject *object)
   g_clear_pointer (&self->thread_ids, spy_thread_ids_free);
   g_clear_pointer (&self->kept, g_hash_table_unref);
   g_clear_pointer (&self->kept_next, g_array_unref);
+  g_clear_pointer (&self->chunk_pool, g_ptr_array_unref);
 
   G_OBJECT_CLASS (spy_stack_walker_parent_class)->finalize (object);
 }
@@ -169,6 +206,7 @@ spy_stack_walker_init (SpyStackWalker *self)
   self->check = spy_stack_check_new ();
   self->kept = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, kept_free);
   self->kept_next = g_array_new (FALSE, FALSE, sizeof (Kept));
+  self->chunk_pool = g_ptr_array_new_with_free_func (g_free);
 }
 
 SpyStackWalker *
@@ -528,7 +566,7 @@ walk_frame_objects (SpyStackWalker  *self,
 static gboolean
 remember_chunk (SpyStackWalker  *self,
                 guint64          chunk,
-                guint8         **prefix,
+                ChunkBuf       **prefix,
                 gsize            prefix_len,
                 guint64         *previous,
                 GError         **error)
@@ -536,7 +574,7 @@ remember_chunk (SpyStackWalker  *self,
   const SpyPythonLayout *layout = &self->layout;
   g_autoptr(GBytes) bytes = NULL;
   guint8 header[64];
-  const guint8 *first = prefix != NULL ? *prefix : NULL;
+  const guint8 *first = prefix != NULL && *prefix != NULL ? (*prefix)->data : NULL;
   gsize first_len = prefix_len;
   guint64 size;
   guint8 *all;
@@ -549,7 +587,8 @@ remember_chunk (SpyStackWalker  *self,
         return garbage (error, "data stack chunk", chunk);
       /* The newest chunk, copied as far as its frames went: kept as it is
        * (frames past it, if it has grown, are read one by one). */
-      bytes = g_bytes_new_take (g_steal_pointer (prefix), MIN (prefix_len, size));
+      bytes = g_bytes_new_with_free_func (first, MIN (prefix_len, size), chunk_buf_give_back,
+                                          g_steal_pointer (prefix));
       spy_memory_remember (self->memory, chunk, bytes);
       return TRUE;
     }
@@ -585,7 +624,7 @@ remember_chunk (SpyStackWalker  *self,
 static gboolean
 remember_chunks (SpyStackWalker  *self,
                  guint64          chunk,
-                 guint8         **first,
+                 ChunkBuf       **first,
                  gsize            first_len,
                  GError         **error)
 {
@@ -700,7 +739,7 @@ walk_interpreter_frames (SpyStackWalker  *self,
  * is one moment of the thread's stack. */
 typedef struct {
   guint64  current_frame;        /* before the copy */
-  guint8  *chunk;                /* its first chunk_len bytes */
+  ChunkBuf *chunk;               /* its first chunk_len bytes */
   gsize    chunk_len;
   guint64  current_frame_again;  /* after it */
   guint64  cframe_again;         /* 3.11, 3.12: tstate->cframe, after it */
@@ -874,9 +913,9 @@ prefetch_threads (SpyStackWalker        *self,
       else
         top_addr = tstate + layout->tstate_current_frame;
       prefetch[i].chunk_len = chunk_read_len (self, tstate);
-      prefetch[i].chunk = g_malloc (prefetch[i].chunk_len);
+      prefetch[i].chunk = chunk_buf_take (self->chunk_pool);
       ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame, sizeof (guint64) };
-      ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk, prefetch[i].chunk_len };
+      ops[n_ops++] = (SpyReadOp) { chunk, prefetch[i].chunk->data, prefetch[i].chunk_len };
       ops[n_ops++] = (SpyReadOp) { top_addr, &prefetch[i].current_frame_again, sizeof (guint64) };
       if (layout->tstate_cframe != SPY_OFFSET_NONE)
         ops[n_ops++] = (SpyReadOp) { tstate + layout->tstate_cframe, &prefetch[i].cframe_again,
@@ -946,7 +985,7 @@ keep_next (SpyStackWalker       *self,
 {
   Kept kept = { stack->tstate, stack->thread_id, stack->native_id,
                 tstate_top (self, tstate_buf), thread_chunk (self, tstate_buf),
-                0, stack->idle_evals, use != NULL, { 0 }, index, NULL };
+                0, stack->idle_evals, use != NULL, { 0 }, index, 0, NULL };
 
   if (!self->reuse_rested)
     return;
@@ -955,21 +994,43 @@ keep_next (SpyStackWalker       *self,
   g_array_append_val (self->kept_next, kept);
 }
 
-/* The sample held: its threads are kept, as they are now, for the next. */
+static gboolean
+kept_is_old (gpointer key,
+             gpointer value,
+             gpointer data)
+{
+  return ((Kept *) value)->sample != *(guint64 *) data;
+}
+
+/* The sample held: its threads are kept, as they are now, for the next
+ * (in the entries of the last sample where there are, for no allocation). */
 static void
 keep_sample (SpyStackWalker *self,
              GPtrArray      *stacks)
 {
-  g_hash_table_remove_all (self->kept);
   for (guint i = 0; i < self->kept_next->len; i++)
     {
-      Kept *kept = g_memdup2 (&g_array_index (self->kept_next, Kept, i), sizeof (Kept));
-      const SpyThreadStack *stack = g_ptr_array_index (stacks, kept->stack);
+      const Kept *next = &g_array_index (self->kept_next, Kept, i);
+      const SpyThreadStack *stack = g_ptr_array_index (stacks, next->stack);
+      Kept *kept = g_hash_table_lookup (self->kept, &next->tstate);
+      GArray *frames;
 
+      if (kept == NULL)
+        {
+          kept = g_new0 (Kept, 1);
+          kept->frames = g_array_sized_new (FALSE, FALSE, sizeof (SpyFrame), 64);
+          kept->tstate = next->tstate;
+          g_hash_table_insert (self->kept, &kept->tstate, kept);
+        }
+      frames = kept->frames;
+      *kept = *next;
+      kept->frames = frames;
       kept->generation = self->generation;
-      kept->frames = g_array_copy (stack->frames);
-      g_hash_table_replace (self->kept, &kept->tstate, kept);
+      kept->sample = self->sample_no;
+      g_array_set_size (frames, 0);
+      g_array_append_vals (frames, stack->frames->data, stack->frames->len);
     }
+  g_hash_table_foreach_remove (self->kept, kept_is_old, &self->sample_no);
   g_array_set_size (self->kept_next, 0);
 }
 
@@ -1082,7 +1143,7 @@ sample_interpreter (SpyStackWalker  *self,
         stack->gil = get_i32 (buf, layout->tstate_holds_gil) != 0;
       else
         stack->gil = holder == tstate;
-      stack->frames = g_array_new (FALSE, FALSE, sizeof (SpyFrame));
+      stack->frames = g_array_sized_new (FALSE, FALSE, sizeof (SpyFrame), 64);
       g_ptr_array_add (stacks, stack);
       tstate = get_ptr (buf, layout->tstate_next);
     }
@@ -1146,7 +1207,7 @@ sample_interpreter (SpyStackWalker  *self,
           spy_stack_check_drop_thread (self->check);
           /* Its last copy, and pages read past it: they hold the past. */
           spy_memory_forget (self->memory);
-          g_clear_pointer (&prefetch[i].chunk, g_free);
+          g_clear_pointer (&prefetch[i].chunk, chunk_buf_give_back);
           prefetch_threads (self, &stack, (guint8 **) &tstate_bufs->pdata[i], 1, &prefetch[i]);
         }
       stack->idle_evals = self->leading_shims;
@@ -1160,7 +1221,7 @@ sample_interpreter (SpyStackWalker  *self,
     }
   self->versions_read = FALSE;
   for (guint i = 0; i < tstate_bufs->len; i++)
-    g_free (prefetch[i].chunk);
+    g_clear_pointer (&prefetch[i].chunk, chunk_buf_give_back);
   return ok;
 }
 
