@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bench-live.c: the window's frame time while it records at 1000 Hz, against
- * the same window showing the same profile without recording.
+/* bench-live.c: the window's frame time while it records (1000 Hz unless
+ * told), against the same window showing the same profile without
+ * recording.
  *
- *   bench-live PYTHON WORKLOAD     (needs a display: xvfb-run)
+ *   bench-live PYTHON WORKLOAD [RATE]     (needs a display: xvfb-run)
  *
  * The flamegraph is redrawn on every frame (as during a zoom animation or
  * a drag), so each frame does the full layout and paint. Figures: the time
@@ -18,7 +19,7 @@
 
 #include "spy-profile-view.h"
 
-#define RATE 1000
+#define DEFAULT_RATE 1000
 #define PHASE_SECONDS 10.0
 
 typedef struct {
@@ -138,11 +139,15 @@ main (int    argc,
   GtkWidget *window, *view;
   GdkFrameClock *clock;
   GPid pid;
+  guint rate = DEFAULT_RATE;
+  g_autofree char *what = NULL;
 
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  if (argc != 3)
+  if (argc == 4)
+    rate = (guint) g_ascii_strtoull (argv[3], NULL, 10);
+  if ((argc != 3 && argc != 4) || rate == 0 || rate > SPY_SAMPLER_MAX_RATE)
     {
-      fprintf (stderr, "usage: bench-live PYTHON WORKLOAD\n");
+      fprintf (stderr, "usage: bench-live PYTHON WORKLOAD [RATE]\n");
       return 2;
     }
   if (!g_file_test (argv[1], G_FILE_TEST_IS_EXECUTABLE))
@@ -173,7 +178,7 @@ main (int    argc,
   run_for (0.5);
 
   sampler = spy_sampler_new (pid);
-  spy_sampler_set_rate (sampler, RATE);
+  spy_sampler_set_rate (sampler, rate);
   spy_sampler_set_idle (sampler, TRUE);
   if (!spy_sampler_start (sampler, &error))
     g_error ("%s", error->message);
@@ -191,7 +196,8 @@ main (int    argc,
   run_for (1.0);
   figures_reset (&figures);
   run_for (PHASE_SECONDS);
-  report ("recording at 1000 Hz", &figures);
+  what = g_strdup_printf ("recording at %u Hz", rate);
+  report (what, &figures);
   printf ("  (%llu samples in %.0f s, %llu late ticks)\n",
           (unsigned long long) spy_sampler_get_samples_taken (sampler), spy_sampler_get_elapsed (sampler),
           (unsigned long long) spy_sampler_get_samples_late (sampler));
