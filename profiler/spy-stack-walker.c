@@ -126,6 +126,7 @@ typedef struct {
   guint     idle_evals;
   gboolean  has_use;
   ChunkUse  use;
+  SpyRunMark mark;       /* its CPU time, looked at just before it was read */
   guint     stack;       /* in kept_next: its index in the sample's stacks */
   guint64   sample;      /* the walker's sample_no when kept */
   GArray   *frames;      /* SpyFrame; NULL in kept_next */
@@ -745,6 +746,7 @@ typedef struct {
   guint64  cframe_again;         /* 3.11, 3.12: tstate->cframe, after it */
   gboolean ok;
   const Kept *rested;            /* not read: it rested since the last sample */
+  SpyRunMark mark;               /* its CPU time, looked at before the read */
 } Prefetch;
 
 static guint64
@@ -949,10 +951,11 @@ tstate_top (SpyStackWalker *self,
            : get_ptr (tstate_buf, layout->tstate_cframe);
 }
 
-/* Marks in @prefetch the threads that have rested since the last sample:
- * read whole then, the same thread in the same place now, the code cache
- * its frames point into unchanged, and not on a CPU since (asked last, as
- * it reads /proc). */
+/* Looks at every thread's CPU time before any is read, and marks in
+ * @prefetch those that have rested since the last sample: read whole
+ * then, the same thread in the same place now, the code cache its frames
+ * point into unchanged, found waiting after that read and neither on a
+ * CPU nor charged CPU time since the look before it (its mark). */
 static void
 find_rested (SpyStackWalker        *self,
              SpyThreadStack *const *stacks,
@@ -965,12 +968,17 @@ find_rested (SpyStackWalker        *self,
   for (guint i = 0; i < n; i++)
     {
       const Kept *kept = g_hash_table_lookup (self->kept, &stacks[i]->tstate);
+      gboolean rested;
 
-      if (kept != NULL && kept->generation == self->generation && stacks[i]->native_id != 0 &&
+      if (stacks[i]->native_id == 0)
+        continue;
+      rested = spy_target_thread_rested (self->target, stacks[i]->native_id, &prefetch[i].mark);
+      if (rested && kept != NULL && kept->generation == self->generation &&
+          kept->mark.pcount != 0 && kept->mark.pcount == prefetch[i].mark.pcount &&
+          kept->mark.run_ns == prefetch[i].mark.run_ns &&
           kept->thread_id == stacks[i]->thread_id && kept->native_id == stacks[i]->native_id &&
           kept->top == tstate_top (self, tstate_bufs[i]) &&
-          kept->chunk == thread_chunk (self, tstate_bufs[i]) &&
-          spy_target_thread_rested (self->target, stacks[i]->native_id))
+          kept->chunk == thread_chunk (self, tstate_bufs[i]))
         prefetch[i].rested = kept;
     }
 }
@@ -981,11 +989,12 @@ keep_next (SpyStackWalker       *self,
            guint                 index,
            const guint8         *tstate_buf,
            const SpyThreadStack *stack,
-           const ChunkUse       *use)
+           const ChunkUse       *use,
+           const SpyRunMark     *mark)
 {
   Kept kept = { stack->tstate, stack->thread_id, stack->native_id,
                 tstate_top (self, tstate_buf), thread_chunk (self, tstate_buf),
-                0, stack->idle_evals, use != NULL, { 0 }, index, 0, NULL };
+                0, stack->idle_evals, use != NULL, { 0 }, *mark, index, 0, NULL };
 
   if (!self->reuse_rested)
     return;
@@ -1182,7 +1191,7 @@ sample_interpreter (SpyStackWalker  *self,
           if (rested->has_use)
             g_array_append_val (self->chunk_used, rested->use);
           keep_next (self, stacks->len - tstate_bufs->len + i, g_ptr_array_index (tstate_bufs, i),
-                     stack, rested->has_use ? &rested->use : NULL);
+                     stack, rested->has_use ? &rested->use : NULL, &rested->mark);
           self->n_rested++;
           continue;
         }
@@ -1216,7 +1225,8 @@ sample_interpreter (SpyStackWalker  *self,
           note_chunk_use (self, stack, thread_chunk (self, g_ptr_array_index (tstate_bufs, i)),
                           prefetch[i].current_frame);
           keep_next (self, stacks->len - tstate_bufs->len + i, g_ptr_array_index (tstate_bufs, i),
-                     stack, &g_array_index (self->chunk_used, ChunkUse, self->chunk_used->len - 1));
+                     stack, &g_array_index (self->chunk_used, ChunkUse, self->chunk_used->len - 1),
+                     &prefetch[i].mark);
         }
     }
   self->versions_read = FALSE;

@@ -791,7 +791,8 @@ read_thread_is_running (SpyTarget *self,
   return paren != NULL && paren[1] == ' ' && paren[2] == 'R';
 }
 
-/* The first field of schedstat: ns the thread has run on a CPU. */
+/* schedstat: ns the thread has run on a CPU (the first field) and, if
+ * @pcount, how many times it was put on one (the third). */
 static gboolean
 read_run_ns (TaskClock *clock,
              guint64   *run_ns,
@@ -966,17 +967,20 @@ thread_ran (SpyTarget *self,
 }
 
 gboolean
-spy_target_thread_rested (SpyTarget *self,
-                          gint64     tid)
+spy_target_thread_rested (SpyTarget  *self,
+                          gint64      tid,
+                          SpyRunMark *mark)
 {
   TaskClock *clock;
   struct timespec ts;
 
   g_return_val_if_fail (SPY_IS_TARGET (self), FALSE);
 
+  *mark = (SpyRunMark) { 0, 0 };
   clock = g_hash_table_lookup (self->task_clocks, &tid);
   if (clock == NULL || !read_run_ns (clock, &clock->fresh_run_ns, &clock->fresh_pcount))
     return FALSE;
+  *mark = (SpyRunMark) { clock->fresh_run_ns, clock->fresh_pcount };
   clock_gettime (CLOCK_MONOTONIC, &ts);
   clock->fresh = TRUE;
   clock->fresh_at_ns = (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;

@@ -70,13 +70,24 @@ void                   spy_target_thaw_thread_states   (SpyTarget  *self);
 gboolean               spy_target_thread_ran           (SpyTarget  *self,
                                                         gint64      tid,
                                                         gint64      now_ns);
-/* Before reading @tid's stack: TRUE when the last spy_target_thread_ran()
- * found it waiting and it has not been on a CPU since, so that its stack
- * is as it was then (and it will be found not running). The one
- * spy_target_thread_ran() that follows, for the same sample, uses this
- * look at its CPU time rather than taking another. */
+/* Where a thread's CPU time stood at one look (schedstat): see
+ * spy_target_thread_rested(). */
+typedef struct {
+  guint64 run_ns;   /* on a CPU */
+  guint64 pcount;   /* times put on one */
+} SpyRunMark;
+
+/* Before reading @tid's stack: looks at its CPU time (@mark: where it
+ * stands now, all 0 when it cannot be read), and TRUE when the last
+ * spy_target_thread_ran() found it waiting and it has not been on a CPU
+ * since. A stack read after a look with the same @mark is then the stack
+ * it has now (it may yet count as running: woken, with CPU time not yet
+ * counted, and waiting for a CPU). The one spy_target_thread_ran() that
+ * follows, for the same sample, uses this look rather than taking
+ * another. */
 gboolean               spy_target_thread_rested        (SpyTarget  *self,
-                                                        gint64      tid);
+                                                        gint64      tid,
+                                                        SpyRunMark *mark);
 /* The same, for a caller that knows whether @tid was runnable (it looked
  * before stopping the whole process: --blocking). */
 gboolean               spy_target_thread_ran_known     (SpyTarget  *self,
