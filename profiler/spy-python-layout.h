@@ -106,6 +106,9 @@ typedef struct _SpyPythonLayout {
   gint64 code_nlocals;                /* co_nlocals (int) */
   gint64 code_varnames;               /* co_varnames (≤3.10), co_localsplusnames */
   gint64 code_localspluskinds;        /* co_localspluskinds (3.11+, bytes) */
+  gint64 code_version;                /* co_version (3.12+, a u32): unique to
+                                       * each code object made, until the
+                                       * count runs out (then 0) */
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   gint64 object_type;                 /* ob_type */

@@ -92,6 +92,7 @@ static const SpyPythonLayout layout_2_7 = {
   .code_nlocals = 20,
   .code_varnames = 56,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -220,6 +221,7 @@ static const SpyPythonLayout layout_3_6 = {
   .code_nlocals = 24,
   .code_varnames = 64,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -348,6 +350,7 @@ static const SpyPythonLayout layout_3_7 = {
   .code_nlocals = 24,
   .code_varnames = 64,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -476,6 +479,7 @@ static const SpyPythonLayout layout_3_8 = {
   .code_nlocals = 28,
   .code_varnames = 72,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -600,6 +604,7 @@ static const SpyPythonLayout layout_3_9 = {
   .code_nlocals = 28,
   .code_varnames = 72,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -726,6 +731,7 @@ static const SpyPythonLayout layout_3_10 = {
   .code_nlocals = 28,
   .code_varnames = 72,
   .code_localspluskinds = SPY_OFFSET_NONE,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -851,6 +857,7 @@ static const SpyPythonLayout layout_3_11 = {
   .code_nlocals = 80,
   .code_varnames = 96,
   .code_localspluskinds = 104,
+  .code_version = SPY_OFFSET_NONE,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -976,6 +983,7 @@ static const SpyPythonLayout layout_3_12 = {
   .code_nlocals = 80,
   .code_varnames = 96,
   .code_localspluskinds = 104,
+  .code_version = 92,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1101,6 +1109,7 @@ static const SpyPythonLayout layout_3_13 = {
   .code_nlocals = 80,
   .code_varnames = 96,
   .code_localspluskinds = 104,
+  .code_version = 92,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1224,6 +1233,7 @@ static const SpyPythonLayout layout_3_14 = {
   .code_nlocals = 80,
   .code_varnames = 96,
   .code_localspluskinds = 104,
+  .code_version = 92,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,
@@ -1347,6 +1357,7 @@ static const SpyPythonLayout layout_3_15 = {
   .code_nlocals = 80,
   .code_varnames = 96,
   .code_localspluskinds = 104,
+  .code_version = 92,
 
   /* PyObject, PyTypeObject, PyHeapTypeObject */
   .object_type = 8,

@@ -43,13 +43,14 @@ struct _SpyStackWalker {
   GHashTable            *codes;      /* address → SpyCode */
   guint                  generation; /* bumped when cached codes are freed */
   guint64                sample_no;
-  GPtrArray             *to_check;   /* SpyCode: cache hits of this sample */
+  GPtrArray             *to_check;   /* SpyCode: used by this sample, to confirm */
   guint64                code_versions_global; /* 3.12: &_Py_next_func_version */
   /* 3.12+: the count of code objects made, as read right after the
    * interpreter's threads were copied (see get_code); versions_read says
    * whether this walk has it. */
   guint64                versions_addr;
   guint32                versions;
+  guint32                versions_before; /* the same, read before the copies */
   gboolean               versions_read;
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
@@ -309,18 +310,24 @@ code_header_size (const SpyPythonLayout *layout)
 }
 
 /* The part of a code object that tells it apart: its name, file and line
- * table pointers and first line, as one span of the header. */
+ * table pointers and first line, as one span of the header; from 3.12 its
+ * version too, which no other code object made before the count ran out
+ * shares. The pointers alone can be fooled: a code object made again at
+ * the same address, two made after the one kept, may have its name at the
+ * same address as the kept one's. */
 static void
 identity_span (const SpyPythonLayout *layout,
                gint64                *start,
                gint64                *len)
 {
   gint64 fields[] = { layout->code_filename, layout->code_name, layout->code_firstlineno,
-                      layout->code_linetable };
+                      layout->code_linetable, layout->code_version };
   gint64 lo = G_MAXINT64, hi = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
+      if (fields[i] == SPY_OFFSET_NONE)
+        continue;
       lo = MIN (lo, fields[i]);
       hi = MAX (hi, fields[i] + 8);
     }
@@ -369,12 +376,28 @@ get_code (SpyStackWalker  *self,
     return NULL;
   if (self->code_type != 0 && get_ptr (buf, layout->object_type) != self->code_type)
     return garbage (error, "code object", addr), NULL;
+  /* 3.12+: made while the frame that runs it was being copied, or after:
+   * the frame's code object has gone, and this one took its place. */
+  if (snapshot && self->versions_read && layout->code_version != SPY_OFFSET_NONE)
+    {
+      guint32 version;
+
+      memcpy (&version, buf + layout->code_version, sizeof version);
+      if (version != 0 && version >= self->versions_before)
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                       "A code object was made at the address of the one a frame ran");
+          return NULL;
+        }
+    }
 
   code = g_new0 (SpyCode, 1);
   code->addr = addr;
   code->checked_in = self->sample_no;
   code->versions_addr = self->versions_read ? self->versions_addr : 0;
   code->versions = self->versions;
+  code->pending_addr = code->versions_addr;
+  code->pending = code->versions;
   {
     gint64 start, len;
 
@@ -394,12 +417,18 @@ get_code (SpyStackWalker  *self,
     }
   if (code->function == NULL)
     code->function = g_strdup (code->name);
+  if (layout->code_version == SPY_OFFSET_NONE)
+    code->has_name_head = spy_memory_read (self->memory, get_ptr (buf, layout->code_name) + 8,
+                                           code->name_head, SPY_CODE_NAME_HEAD, NULL);
   code->lines = spy_line_table_new (layout->linetable_kind,
                                     g_bytes_get_data (table, NULL),
                                     g_bytes_get_size (table),
                                     code->firstlineno);
 
   g_hash_table_insert (self->codes, &code->addr, code);
+  /* Confirmed at the end of this sample too: its frame may have gone
+   * between the copy and this read, and its code object with it. */
+  g_ptr_array_add (self->to_check, code);
   return code;
 }
 
@@ -888,12 +917,15 @@ prefetch_threads (SpyStackWalker        *self,
                   Prefetch              *prefetch)
 {
   const SpyPythonLayout *layout = &self->layout;
-  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 4 * n + 1);
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 4 * n + 2);
   guint n_ops = 0;
   gboolean ok;
 
   if (layout->tstate_datastack_chunk == SPY_OFFSET_NONE)
     return;
+  if (self->versions_addr != 0)
+    ops[n_ops++] = (SpyReadOp) { self->versions_addr, &self->versions_before,
+                                 sizeof self->versions_before };
   for (guint i = 0; i < n; i++)
     {
       const guint8 *buf = tstate_bufs[i];
@@ -924,7 +956,7 @@ prefetch_threads (SpyStackWalker        *self,
                                      sizeof (guint64) };
     }
 
-  if (n_ops == 0)
+  if (n_ops <= (self->versions_addr != 0 ? 1u : 0u))
     return;
   /* Last, once every copy is taken: see get_code. */
   if (self->versions_addr != 0)
@@ -935,7 +967,8 @@ prefetch_threads (SpyStackWalker        *self,
   for (guint i = 0; i < n; i++)
     prefetch[i].ok = ok;
   /* 0: the count went past 2^32 and stays there; it tells nothing. */
-  self->versions_read = ok && self->versions_addr != 0 && self->versions != 0;
+  self->versions_read = ok && self->versions_addr != 0 && self->versions != 0 &&
+                        self->versions_before != 0;
 }
 
 /* What says where a thread is, in its thread state: the top frame (3.13+)
@@ -1281,6 +1314,9 @@ same_identity (const SpyPythonLayout *layout,
   for (guint i = 0; i < G_N_ELEMENTS (pointers); i++)
     if (memcmp (then + pointers[i] - start, now + pointers[i] - start, 8) != 0)
       return FALSE;
+  if (layout->code_version != SPY_OFFSET_NONE &&
+      memcmp (then + layout->code_version - start, now + layout->code_version - start, 4) != 0)
+    return FALSE;
   return memcmp (then + layout->code_firstlineno - start, now + layout->code_firstlineno - start, 4) == 0;
 }
 
@@ -1300,8 +1336,11 @@ codes_still_current (SpyStackWalker *self,
     {
       SpyCode *code = g_ptr_array_index (self->to_check, i);
 
-      if (!read || !same_identity (&self->layout, code->identity, now + i * identity_len,
-                                   identity_start))
+      const guint8 *code_now = now + i * (identity_len + SPY_CODE_NAME_HEAD);
+
+      if (!read || !same_identity (&self->layout, code->identity, code_now, identity_start) ||
+          (code->has_name_head &&
+           memcmp (code->name_head, code_now + identity_len, SPY_CODE_NAME_HEAD) != 0))
         {
           g_hash_table_remove (self->codes, &code->addr);
           current = FALSE;
@@ -1326,25 +1365,29 @@ check_sample (SpyStackWalker *self,
               gboolean       *codes_current,
               gboolean       *stacks_current)
 {
-  guint n_codes = self->to_check->len;
-  g_autofree SpyReadOp *ops = g_new (SpyReadOp, n_codes + 1);
+  guint n_codes = self->to_check->len, n_ops = 0;
+  g_autofree SpyReadOp *ops = g_new (SpyReadOp, 2 * n_codes + 1);
   g_autofree guint8 *now = NULL;
   gint64 start, len;
   gboolean read;
 
   identity_span (&self->layout, &start, &len);
-  now = g_malloc (n_codes * len + 1);
+  now = g_malloc (n_codes * (len + SPY_CODE_NAME_HEAD) + 1);
   for (guint i = 0; i < n_codes; i++)
     {
       SpyCode *code = g_ptr_array_index (self->to_check, i);
+      guint8 *code_now = now + i * (len + SPY_CODE_NAME_HEAD);
 
-      ops[i] = (SpyReadOp) { code->addr + start, now + i * len, len };
+      ops[n_ops++] = (SpyReadOp) { code->addr + start, code_now, len };
+      if (code->has_name_head)
+        ops[n_ops++] = (SpyReadOp) { get_ptr (code->identity, self->layout.code_name - start) + 8,
+                                     code_now + len, SPY_CODE_NAME_HEAD };
     }
-  *stacks_current = spy_stack_check_verify (self->check, self->memory, ops, n_codes, &read);
-  if (!read && n_codes > 0)
+  *stacks_current = spy_stack_check_verify (self->check, self->memory, ops, n_ops, &read);
+  if (!read && n_ops > 0)
     {
       /* Which of them failed? The code objects on their own, then. */
-      read = spy_memory_readv (self->memory, ops, n_codes, NULL);
+      read = spy_memory_readv (self->memory, ops, n_ops, NULL);
       *stacks_current = FALSE;
     }
   *codes_current = codes_still_current (self, now, start, len, read);

@@ -23,6 +23,8 @@ typedef enum {
 } SpyStackWalkerError;
 
 /* A code object, decoded once and cached by address. */
+#define SPY_CODE_NAME_HEAD 56
+
 typedef struct _SpyCode {
   guint64       addr;
   char         *function;     /* co_qualname on 3.11+, co_name before */
@@ -33,6 +35,12 @@ typedef struct _SpyCode {
   /* What identifies the code object at addr, re-read to catch a freed code
    * object whose address now holds another one. */
   guint8        identity[256];
+  /* ≤3.11, which numbers no code objects: the bytes of its name's string
+   * object after the reference count, as read. A name pointer may be the
+   * same for another code object at the same address (its name made where
+   * an older name was freed); the string there then says another name. */
+  guint8        name_head[SPY_CODE_NAME_HEAD];
+  gboolean      has_name_head;
   guint64       checked_in;   /* the sample that last confirmed it */
   /* 3.12+: the count of code objects made (at versions_addr) when it was
    * last confirmed; while that count stands, none has been made since, so

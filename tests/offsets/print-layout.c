@@ -82,6 +82,7 @@ static const Field fields[] = {
   FIELD (code_nlocals),
   FIELD (code_varnames),
   FIELD (code_localspluskinds),
+  FIELD (code_version),
   FIELD (object_type),
   FIELD (type_name),
   FIELD (type_basicsize),

@@ -581,8 +581,8 @@ def case_recode(spyglass, python, version):
             want = "run_odd" if int(name[2:]) % 2 else "run_even"
             if caller != want:
                 raise Failure("%s (%s samples) is under %s, not %s: a code object made again at "
-                              "the same address was named as the one before it" %
-                              (name, count, caller, want))
+                              "the same address was named as the one before it:\n%s" %
+                              (name, count, caller, want, stack))
             seen.add(name)
             samples += int(count)
     log("%d functions made, %d at the address of the one before; %d of them sampled, "
