@@ -126,6 +126,7 @@ struct _SpyNativeUnwinder {
   guint             asked;               /* the last stop frames were asked after */
   guint             n_files;             /* of the Known, open */
   guint64           n_rested;
+  gboolean          seized_one;          /* we may trace this process */
 };
 
 /* Threads known at most, and their /proc files open at most (two each):
@@ -553,6 +554,21 @@ tracer_of (GPid  pid,
   return (int) g_ascii_strtoll (line + strlen ("\nTracerPid:"), NULL, 10);
 }
 
+/* Whether thread @tid of @pid has exited (a zombie, or gone). */
+static gboolean
+thread_exited (GPid  pid,
+               pid_t tid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/stat", (int) pid, (int) tid);
+  g_autofree char *stat = NULL;
+  const char *paren;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return TRUE;
+  paren = strrchr (stat, ')');
+  return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* Seizes @tid: 0, or the errno. Another thread of ours may hold it for a
  * moment (Dump Stacks while a recording samples it): wait for that. */
 static int
@@ -564,7 +580,10 @@ seize (SpyNativeUnwinder *self,
       int errsv;
 
       if (ptrace (PTRACE_SEIZE, tid, NULL, NULL) == 0)
-        return 0;
+        {
+          self->seized_one = TRUE;
+          return 0;
+        }
       errsv = errno;
       if (errsv != EPERM || attempt >= SEIZE_ATTEMPTS || tracer_of (self->pid, tid) != getpid ())
         return errsv;
@@ -1018,8 +1037,13 @@ spy_native_unwinder_stop (SpyNativeUnwinder  *self,
         {
           int errsv = seize (self, tracee.tid);
 
-          if (errsv == ESRCH)
-            continue;  /* it has just exited */
+          /* It has just exited; or it is exiting, which the kernel answers
+           * with EPERM: a zombie, or a thread of a process we have traced
+           * before that nobody else traces. */
+          if (errsv == ESRCH ||
+              (errsv == EPERM && tracer_of (self->pid, tracee.tid) == 0 &&
+               (self->seized_one || thread_exited (self->pid, tracee.tid))))
+            continue;
           if (errsv != 0)
             {
               spy_native_unwinder_resume (self);
