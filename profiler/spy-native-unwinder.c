@@ -539,17 +539,29 @@ spy_native_unwinder_get_n_truncated (SpyNativeUnwinder *self)
   return self->n_truncated;
 }
 
+/* /proc/@pid/task/@tid/@name, or NULL. */
+static char *
+task_file (GPid        pid,
+           pid_t       tid,
+           const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/%s", (int) pid, (int) tid, name);
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  return contents;
+}
+
 /* The pid of whoever traces thread @tid of @pid already, or 0. */
 static int
 tracer_of (GPid  pid,
            pid_t tid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/status", (int) pid, (int) tid);
-  g_autofree char *status = NULL;
+  g_autofree char *status = task_file (pid, tid, "status");
   const char *line;
 
-  if (!g_file_get_contents (path, &status, NULL, NULL) ||
-      (line = strstr (status, "\nTracerPid:")) == NULL)
+  if (status == NULL || (line = strstr (status, "\nTracerPid:")) == NULL)
     return 0;
   return (int) g_ascii_strtoll (line + strlen ("\nTracerPid:"), NULL, 10);
 }
@@ -559,11 +571,10 @@ static gboolean
 thread_exited (GPid  pid,
                pid_t tid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/stat", (int) pid, (int) tid);
-  g_autofree char *stat = NULL;
+  g_autofree char *stat = task_file (pid, tid, "stat");
   const char *paren;
 
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
+  if (stat == NULL)
     return TRUE;
   paren = strrchr (stat, ')');
   return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');

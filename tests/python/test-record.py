@@ -494,6 +494,27 @@ def case_blocking(spyglass, python, version):
         target.wait()
 
 
+def record_to_the_end(spyglass, command, ready, args, env=None):
+    """Starts @command, waits for its line @ready, records it with @args
+    into collapsed stacks, and lets it run to its end: (the stack lines,
+    the TRUTH it printed)."""
+    target = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
+    try:
+        if target.stdout.readline() != ready:
+            raise Failure("the workload did not start")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "stacks.txt")
+            code, _, _ = record(spyglass, args + ["-o", out, "-p", str(target.pid)])
+            if code != 0:
+                raise Failure("record failed")
+            with open(out, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        return lines, truth_from(target.communicate(timeout=30)[0].decode())
+    finally:
+        target.kill()
+        target.wait()
+
+
 def case_naps(spyglass, python, version):
     """With --idle, a waiting thread that moves between two waits (now
     asleep in nap_a, now on a queue in nap_b) is found in each for the
@@ -501,23 +522,9 @@ def case_naps(spyglass, python, version):
     gives a thread that has not run the stack it had when last read must
     still see each move."""
     require_python(python, version)
-    target = subprocess.Popen([python, os.path.join(HERE, "naps_workload.py"), "--seconds", "5"],
-                              stdout=subprocess.PIPE)
-    try:
-        if target.stdout.readline().strip() != b"ready":
-            raise Failure("the workload did not start")
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "naps.txt")
-            code, _, _ = record(spyglass, ["-r", "1000", "-d", "3", "--idle", "--threads", "-o", out,
-                                           "-p", str(target.pid)])
-            if code != 0:
-                raise Failure("record failed")
-            with open(out, encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        truth = truth_from(target.communicate(timeout=30)[0].decode())
-    finally:
-        target.kill()
-        target.wait()
+    lines, truth = record_to_the_end(spyglass, [python, os.path.join(HERE, "naps_workload.py"),
+                                                "--seconds", "5"], b"ready\n",
+                                     ["-r", "1000", "-d", "3", "--idle", "--threads"])
     counts, between = {"nap_a": 0, "nap_b": 0}, 0
     for line in lines:
         stack, count = line.rsplit(" ", 1)
@@ -555,22 +562,9 @@ def case_recode(spyglass, python, version):
     itself, never as the one before it (recode_workload.py): every f_NNNNN
     is under the runner of its own parity."""
     require_python(python, version)
-    target = subprocess.Popen([python, "-S", os.path.join(HERE, "recode_workload.py")],
-                              stdout=subprocess.PIPE, env=dict(os.environ, SPY_WORKLOAD_TIMEOUT="5"))
-    try:
-        if target.stdout.readline() != b"SPYGLASS-READY\n":
-            raise Failure("the workload did not start")
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "recode.txt")
-            code, _, _ = record(spyglass, ["-r", "2000", "-d", "3", "-o", out, "-p", str(target.pid)])
-            if code != 0:
-                raise Failure("record failed")
-            with open(out, encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        truth = truth_from(target.communicate(timeout=30)[0].decode())
-    finally:
-        target.kill()
-        target.wait()
+    lines, truth = record_to_the_end(spyglass, [python, "-S", os.path.join(HERE, "recode_workload.py")],
+                                     b"SPYGLASS-READY\n", ["-r", "2000", "-d", "3"],
+                                     env=dict(os.environ, SPY_WORKLOAD_TIMEOUT="5"))
     seen, samples = set(), 0
     for line in lines:
         stack, count = line.rsplit(" ", 1)
