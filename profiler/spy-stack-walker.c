@@ -52,6 +52,8 @@ struct _SpyStackWalker {
   guint32                versions;
   guint32                versions_before; /* the same, read before the copies */
   gboolean               versions_read;
+  gboolean               decoded_late; /* ≤3.11: a code object of a copied frame
+                                        * read for the first time, after the copy */
   guint64                known_interp;
   GArray                *known_tstates; /* guint64: the last sample's thread states */
   GArray                *chunk_used;    /* ChunkUse: how much of each thread's newest
@@ -426,6 +428,12 @@ get_code (SpyStackWalker  *self,
                                     code->firstlineno);
 
   g_hash_table_insert (self->codes, &code->addr, code);
+  /* ≤3.11 numbers no code objects: whether this one was the copied
+   * frame's, or took its place after the frame returned, cannot be told.
+   * The thread is copied again (see walk_thread); kept, it is then read
+   * after that copy. */
+  if (snapshot && layout->code_version == SPY_OFFSET_NONE)
+    self->decoded_late = TRUE;
   /* Confirmed at the end of this sample too: its frame may have gone
    * between the copy and this read, and its code object with it. */
   g_ptr_array_add (self->to_check, code);
@@ -828,6 +836,7 @@ walk_thread (SpyStackWalker  *self,
   if (prefetch->ok)
     {
       frame = prefetch->current_frame;
+      self->decoded_late = FALSE;
       spy_stack_check_begin_thread (self->check, frames, 0, frame);
       if (frame != 0 && frame != base &&
           (!remember_chunks (self, chunk, &prefetch->chunk, prefetch->chunk_len, error) ||
@@ -841,6 +850,12 @@ walk_thread (SpyStackWalker  *self,
         {
           g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
                        "A thread's stack moved while it was copied");
+          return FALSE;
+        }
+      if (self->decoded_late)
+        {
+          g_set_error (error, SPY_STACK_WALKER_ERROR, SPY_STACK_WALKER_ERROR_TORN,
+                       "A code object was read after its frame was copied");
           return FALSE;
         }
       return TRUE;
